@@ -1,0 +1,1 @@
+// Module MSGCLI: see docs/DESIGN.md.

@@ -1,0 +1,1 @@
+// Module MSGGen: see docs/DESIGN.md.

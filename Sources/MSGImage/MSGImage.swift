@@ -1,0 +1,1 @@
+// Module MSGImage: see docs/DESIGN.md.

@@ -1,0 +1,1 @@
+// Module MSGKernels: see docs/DESIGN.md.

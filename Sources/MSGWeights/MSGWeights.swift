@@ -1,0 +1,1 @@
+// Module MSGWeights: see docs/DESIGN.md.

@@ -1,0 +1,8 @@
+import MSGCLI
+
+@main
+struct Entry {
+    static func main() {
+        print("msg-gen")
+    }
+}

@@ -1,0 +1,4 @@
+import Testing
+@testable import MSGCLI
+
+@Test func MSGCLIModuleLoads() { #expect(Bool(true)) }

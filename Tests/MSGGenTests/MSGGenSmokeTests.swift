@@ -1,0 +1,4 @@
+import Testing
+@testable import MSGGen
+
+@Test func MSGGenModuleLoads() { #expect(Bool(true)) }

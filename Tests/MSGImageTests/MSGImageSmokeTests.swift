@@ -1,0 +1,4 @@
+import Testing
+@testable import MSGImage
+
+@Test func MSGImageModuleLoads() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import MSGKernels
+
+@Test func MSGKernelsModuleLoads() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import MSGWeights
+
+@Test func MSGWeightsModuleLoads() { #expect(Bool(true)) }
