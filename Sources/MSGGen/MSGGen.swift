@@ -1,1 +1,0 @@
-// Module MSGGen: see docs/DESIGN.md.

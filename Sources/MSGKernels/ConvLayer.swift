@@ -1,0 +1,135 @@
+import MSGTensor
+
+/// Per-worker scratch for conv layers, sized once per (model, batch) by the
+/// model's plan and reused by every layer: the hot loop never allocates.
+public final class ConvScratch: @unchecked Sendable {
+    public let workers: Int
+    let col: [AlignedBuffer]
+    let panel: [AlignedBuffer]
+
+    /// colFloats: largest im2col tile; panelFloats: largest GEMM output tile
+    /// that cannot be written in place (up-conv phases, to-RGB).
+    public init(workers: Int, colFloats: Int, panelFloats: Int) {
+        self.workers = max(1, workers)
+        col = (0..<self.workers).map { _ in AlignedBuffer(count: colFloats) }
+        panel = (0..<self.workers).map { _ in AlignedBuffer(count: panelFloats) }
+    }
+}
+
+/// An RGB projection applied to each finished tile of a layer (MSG-GAN's
+/// per-scale to-RGB 1x1 conv), writing planar `[3, H, W]` per image.
+public struct ToRGB: Sendable {
+    public var weights: [Float]   // [C, 3], gain folded
+    public var bias: [Float]      // [3]
+    public init(weights: [Float], bias: [Float]) { self.weights = weights; self.bias = bias }
+}
+
+/// One 3x3 conv layer over a batch of NHWC images, optionally reading a
+/// nearest-x2-upsampled view of its input without materialising it.
+///
+/// x: `[N, H, W, Cin]` -> y: `[N, H', W', Cout]`, H' = 2H when `upsample`.
+public struct ConvLayer: Sendable {
+    public let conv: PackedConv          // the 3x3 kernel (used when !upsample)
+    public let phases: [PackedConv]      // its 4 phase kernels (used when upsample)
+    public let upsample: Bool
+    public let epilogue: Epilogue
+
+    public init(conv: PackedConv, upsample: Bool, epilogue: Epilogue) {
+        self.conv = conv
+        self.upsample = upsample
+        self.phases = upsample ? conv.upsamplePhases() : []
+        self.epilogue = epilogue
+    }
+
+    public var cin: Int { conv.cin }
+    public var cout: Int { conv.cout }
+    public var gemmK: Int { upsample ? 4 * conv.cin : 9 * conv.cin }
+
+    /// Rows of the (input-resolution) output grid per tile: enough pixels that
+    /// each GEMM amortises packing its weights, few enough that im2col stays small.
+    public func tileRows(inputWidth w: Int) -> Int {
+        let targetPixels = min(max(262_144 / gemmK, 1024), 16_384)
+        return max(1, targetPixels / w)
+    }
+
+    /// Scratch this layer needs per worker at input size h x w.
+    public func scratchNeeds(h: Int, w: Int) -> (col: Int, panel: Int) {
+        let rows = min(tileRows(inputWidth: w), h)
+        let pixels = rows * w
+        return (pixels * gemmK, pixels * max(upsample ? cout : 0, 3))
+    }
+
+    /// Runs the layer. `rgb`/`rgbOut` (planar `[N, 3, H', W']`) add the to-RGB
+    /// projection of each output tile right after its epilogue.
+    public func run(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, batch: Int, h: Int, w: Int,
+                    scratch: ConvScratch, threads: Int,
+                    rgb: ToRGB? = nil, rgbOut: UnsafeMutablePointer<Float>? = nil) {
+        let rows = min(tileRows(inputWidth: w), h)
+        let tilesPerImage = (h + rows - 1) / rows
+        let phaseCount = upsample ? 4 : 1
+        let items = batch * phaseCount * tilesPerImage
+        // Split work items over our workers when they balance; otherwise let
+        // OpenBLAS split each GEMM. Either way every pixel is computed by the same
+        // GEMM shapes, so an image does not depend on what it is batched with.
+        let parallelItems = threads > 1 && (items >= 2 * threads || items % threads == 0)
+        BLAS.setThreads(parallelItems ? 1 : threads)
+        defer { BLAS.setThreads(threads) }
+        let oh = upsample ? 2 * h : h, ow = upsample ? 2 * w : w
+        let inStride = h * w * cin, outStride = oh * ow * cout
+
+        Workers.run(items: items, workers: parallelItems ? threads : 1) { item, worker in
+            let tile = item % tilesPerImage
+            let phase = (item / tilesPerImage) % phaseCount
+            let n = item / (tilesPerImage * phaseCount)
+            let r0 = tile * rows, r1 = min(h, r0 + rows)
+            let pixels = (r1 - r0) * w
+            let xi = x + n * inStride, yi = y + n * outStride
+            let col = scratch.col[worker].pointer
+            if !upsample {
+                Im2col.fill(x: xi, h: h, w: w, cin: cin, kh: 3, kw: 3, oy: -1, ox: -1, rows: r0..<r1, col: col)
+                let dst = yi + r0 * w * cout
+                conv.weights.withUnsafeBufferPointer { wp in
+                    BLAS.sgemm(m: pixels, n: cout, k: gemmK, a: col, lda: gemmK, b: wp.baseAddress!, ldb: cout, c: dst, ldc: cout)
+                }
+                conv.bias.withUnsafeBufferPointer { epilogue.apply(rows: dst, pixels: pixels, channels: cout, bias: $0.baseAddress!) }
+                if let rgb, let rgbOut {
+                    Self.project(rgb, rows: dst, pixels: pixels, channels: cout,
+                                 out: rgbOut + n * 3 * oh * ow, planeStride: oh * ow, offset: r0 * w,
+                                 panel: scratch.panel[worker].pointer)
+                }
+            } else {
+                let a = phase >> 1, b = phase & 1
+                let pc = phases[phase]
+                Im2col.fill(x: xi, h: h, w: w, cin: cin, kh: 2, kw: 2, oy: a - 1, ox: b - 1, rows: r0..<r1, col: col)
+                let panel = scratch.panel[worker].pointer
+                pc.weights.withUnsafeBufferPointer { wp in
+                    BLAS.sgemm(m: pixels, n: cout, k: gemmK, a: col, lda: gemmK, b: wp.baseAddress!, ldb: cout, c: panel, ldc: cout)
+                }
+                pc.bias.withUnsafeBufferPointer { epilogue.apply(rows: panel, pixels: pixels, channels: cout, bias: $0.baseAddress!) }
+                // Scatter phase (a, b) to output pixels (2y + a, 2x + b).
+                for yy in r0..<r1 {
+                    let src = panel + (yy - r0) * w * cout
+                    let dstRow = yi + ((2 * yy + a) * ow + b) * cout
+                    for xx in 0..<w {
+                        (dstRow + 2 * xx * cout).update(from: src + xx * cout, count: cout)
+                    }
+                }
+                precondition(rgb == nil, "to-RGB follows a plain conv in both families")
+            }
+        }
+    }
+
+    /// out[c, offset + p] = bias[c] + sum_k rows[p, k] * w[k, c] for the tile's pixels.
+    static func project(_ rgb: ToRGB, rows: UnsafePointer<Float>, pixels: Int, channels: Int,
+                        out: UnsafeMutablePointer<Float>, planeStride: Int, offset: Int,
+                        panel: UnsafeMutablePointer<Float>) {
+        rgb.weights.withUnsafeBufferPointer { wp in
+            BLAS.sgemm(m: pixels, n: 3, k: channels, a: rows, lda: channels, b: wp.baseAddress!, ldb: 3, c: panel, ldc: 3)
+        }
+        for c in 0..<3 {
+            let plane = out + c * planeStride + offset
+            let b = rgb.bias[c]
+            for p in 0..<pixels { plane[p] = panel[p * 3 + c] + b }
+        }
+    }
+}

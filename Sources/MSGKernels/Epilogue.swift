@@ -1,0 +1,38 @@
+import Foundation
+
+/// What happens to each conv output pixel while its GEMM tile is hot.
+/// Rows are pixels, `channels` contiguous floats each (NHWC).
+public struct Epilogue: Sendable {
+    /// LReLU negative slope (upstream: 0.2), or nil for a linear layer.
+    public var leakySlope: Float?
+    /// PixelNorm after the activation: x / sqrt(mean_c(x^2) + eps) (BMSG-GAN's PixelwiseNorm).
+    public var pixelNormEpsilon: Float?
+
+    public init(leakySlope: Float? = 0.2, pixelNormEpsilon: Float? = nil) {
+        self.leakySlope = leakySlope
+        self.pixelNormEpsilon = pixelNormEpsilon
+    }
+
+    public static let biasOnly = Epilogue(leakySlope: nil)
+
+    /// rows: `[pixels, channels]`, in place: bias, activation, then normalisation.
+    @inline(__always)
+    public func apply(rows: UnsafeMutablePointer<Float>, pixels: Int, channels: Int, bias: UnsafePointer<Float>) {
+        let slope = leakySlope ?? 1
+        for p in 0..<pixels {
+            let row = rows + p * channels
+            var ss: Float = 0
+            for c in 0..<channels {
+                var v = row[c] + bias[c]
+                v = v < 0 ? v * slope : v
+                row[c] = v
+                ss += v * v
+            }
+            if let eps = pixelNormEpsilon {
+                // PyTorch: x / sqrt(x.pow(2).mean(dim=1) + eps)
+                let d = (ss / Float(channels) + eps).squareRoot()
+                for c in 0..<channels { row[c] = row[c] / d }
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Module MSGKernels: see docs/DESIGN.md.

@@ -1,0 +1,97 @@
+import Testing
+@testable import MSGKernels
+import MSGTensor
+
+/// Deterministic pseudo-random floats in [-1, 1) (a tiny LCG; tests need no numpy here).
+func noise(_ n: Int, seed: UInt64) -> [Float] {
+    var s = seed &* 6364136223846793005 &+ 1442695040888963407
+    return (0..<n).map { _ in
+        s = s &* 6364136223846793005 &+ 1442695040888963407
+        return Float(Int64(bitPattern: s >> 11) % 2_000_000) / 1_000_000 - 1
+    }
+}
+
+func maxAbsDiff(_ a: [Float], _ b: [Float]) -> Float {
+    precondition(a.count == b.count)
+    return zip(a, b).map { abs($0 - $1) }.max() ?? 0
+}
+
+struct ConvCase: CustomTestStringConvertible, Sendable {
+    var cin: Int, cout: Int, size: Int, batch: Int, upsample: Bool, pixelNorm: Bool, threads: Int
+    var testDescription: String { "cin \(cin) cout \(cout) \(size)px batch \(batch)\(upsample ? " up" : "")\(pixelNorm ? " pn" : "") t\(threads)" }
+}
+
+// The grid STYLE.md asks for: channels 1/3/16/512, sizes 1/4/8/33, odd batch, both thread modes.
+let convCases: [ConvCase] = [
+    .init(cin: 1, cout: 3, size: 1, batch: 1, upsample: false, pixelNorm: false, threads: 1),
+    .init(cin: 3, cout: 16, size: 4, batch: 3, upsample: false, pixelNorm: true, threads: 2),
+    .init(cin: 16, cout: 1, size: 33, batch: 1, upsample: false, pixelNorm: true, threads: 2),
+    .init(cin: 16, cout: 16, size: 8, batch: 3, upsample: true, pixelNorm: true, threads: 2),
+    .init(cin: 3, cout: 3, size: 1, batch: 2, upsample: true, pixelNorm: false, threads: 1),
+    .init(cin: 1, cout: 16, size: 33, batch: 1, upsample: true, pixelNorm: true, threads: 2),
+    .init(cin: 512, cout: 16, size: 4, batch: 1, upsample: true, pixelNorm: true, threads: 2),
+    .init(cin: 16, cout: 512, size: 8, batch: 1, upsample: false, pixelNorm: true, threads: 2),
+]
+
+@Test(arguments: convCases)
+func convLayerMatchesSlowTwin(_ c: ConvCase) {
+    let (cin, cout, h) = (c.cin, c.cout, c.size)
+    let w = noise(cout * cin * 9, seed: 1)
+    let bias = noise(cout, seed: 2)
+    let scale: Float = 0.37
+    let layer = ConvLayer(conv: PackedConv(torchWeight: w, cout: cout, cin: cin, kh: 3, kw: 3, bias: bias, scale: scale),
+                          upsample: c.upsample, epilogue: Epilogue(leakySlope: 0.2, pixelNormEpsilon: c.pixelNorm ? 1e-8 : nil))
+    let oh = c.upsample ? 2 * h : h
+    let xs = (0..<c.batch).map { noise(cin * h * h, seed: 10 + UInt64($0)) }   // NCHW per image
+    var x = [Float](); for img in xs { x += Reference.toNHWC(img, c: cin, h: h, w: h) }
+    var y = [Float](repeating: .nan, count: c.batch * oh * oh * cout)
+    let need = layer.scratchNeeds(h: h, w: h)
+    let scratch = ConvScratch(workers: c.threads, colFloats: need.col, panelFloats: need.panel)
+    x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+        layer.run(x: xp.baseAddress!, y: yp.baseAddress!, batch: c.batch, h: h, w: h, scratch: scratch, threads: c.threads)
+    } }
+    for n in 0..<c.batch {
+        let input = c.upsample ? Reference.upsample2x(xs[n], c: cin, h: h, w: h) : xs[n]
+        var ref = Reference.leakyReLU(Reference.conv2d(input, cin: cin, h: oh, w: oh, weight: w, cout: cout, kh: 3, kw: 3,
+                                                       bias: bias, pad: 1, scale: scale))
+        if c.pixelNorm { ref = Reference.pixelNorm(ref, c: cout, hw: oh * oh) }
+        let got = Reference.toNCHW(Array(y[(n * oh * oh * cout)..<((n + 1) * oh * oh * cout)]), c: cout, h: oh, w: oh)
+        // float32 GEMM vs float64 sums of K <= 4608 terms of size ~1: 1e-4 absolute
+        // leaves a wide margin over the ~1e-6 rounding actually seen.
+        #expect(maxAbsDiff(got, ref) < 1e-4, "image \(n)")
+    }
+}
+
+@Test func upsamplePhasesSumToTheKernel() {
+    let w = noise(2 * 3 * 9, seed: 5)
+    let pc = PackedConv(torchWeight: w, cout: 2, cin: 3, kh: 3, kw: 3, bias: [0, 0], scale: 1)
+    let phases = pc.upsamplePhases()
+    #expect(phases.count == 4)
+    // Every 3x3 tap lands in exactly one 2x2 tap of each phase: the sums agree.
+    let total = pc.weights.reduce(0, +)
+    for p in phases { #expect(abs(p.weights.reduce(0, +) - total) < 1e-4) }
+}
+
+@Test func toRGBProjectionMatchesDotProducts() {
+    let c = 16, h = 5
+    let x = noise(h * h * c, seed: 7)
+    let rgb = ToRGB(weights: noise(c * 3, seed: 8), bias: [0.1, -0.2, 0.3])
+    var out = [Float](repeating: 0, count: 3 * h * h)
+    var panel = [Float](repeating: 0, count: h * h * 3)
+    x.withUnsafeBufferPointer { xp in out.withUnsafeMutableBufferPointer { op in panel.withUnsafeMutableBufferPointer { pp in
+        ConvLayer.project(rgb, rows: xp.baseAddress!, pixels: h * h, channels: c, out: op.baseAddress!, planeStride: h * h, offset: 0, panel: pp.baseAddress!)
+    } } }
+    for o in 0..<3 { for p in 0..<(h * h) {
+        var acc: Float = rgb.bias[o]
+        for k in 0..<c { acc += x[p * c + k] * rgb.weights[k * 3 + o] }
+        #expect(abs(out[o * h * h + p] - acc) < 1e-5)
+    } }
+}
+
+@Test func preferredCoreFollowsCPUFlags() {
+    let skx = BLAS.cpuFlags(cpuinfo: "processor\t: 0\nflags\t\t: fpu sse avx2 fma avx512f avx512dq avx512cd avx512bw avx512vl\n")
+    #expect(BLAS.preferredCore(cpuFlags: skx) == "SkylakeX")
+    #expect(BLAS.preferredCore(cpuFlags: ["avx2", "fma"]) == "Haswell")
+    #expect(BLAS.preferredCore(cpuFlags: ["sse3"]) == nil)
+    #expect(BLAS.cpuFlags(cpuinfo: "no flags here").isEmpty)
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import MSGKernels
-
-@Test func MSGKernelsModuleLoads() { #expect(Bool(true)) }
