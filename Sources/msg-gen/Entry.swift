@@ -1,8 +1,12 @@
 import MSGCLI
+import MSGKernels
 
 @main
 struct Entry {
     static func main() {
-        print("msg-gen")
+        // Before anything touches OpenBLAS: re-exec with its fast kernels if it
+        // fell back to a generic core (Debian's 0.3.21 does on AVX-512 CPUs).
+        BLAS.ensureFastCore()
+        MSGGenCommand.main()
     }
 }

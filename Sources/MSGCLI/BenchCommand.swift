@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import MSGGen
+import MSGKernels
+import MSGWeights
+
+/// `msg-gen bench`: ms per image, GFLOP/s and peak memory for random models of
+/// the paper's shapes, after a line describing the machine and its SGEMM peak.
+public struct BenchCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmark the engine on random weights of the upstream shapes."
+    )
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Models: \(BenchModel.allCases.map(\.rawValue).joined(separator: ", ")).")
+    public var models: [BenchModel] = [.progan128, .progan256, .progan1024]
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Batch sizes.")
+    public var batches: [Int] = [1, 8]
+
+    @Option(name: .long, help: "Timed iterations per configuration (after one warm-up).")
+    public var iterations: Int = 5
+
+    @Option(name: .long, help: "Worker threads (default: all cores).")
+    public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    public init() {}
+
+    public mutating func validate() throws {
+        guard (1...1000).contains(iterations) else { throw ValidationError("--iterations must be 1 ... 1000") }
+        guard batches.allSatisfy({ (1...64).contains($0) }) else { throw ValidationError("--batches must be 1 ... 64") }
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1 ... 256") }
+    }
+
+    public func run() throws {
+        let peak = Bench.sgemmPeak(threads: threads)
+        print(Bench.machineLine(threads: threads))
+        print(String(format: "sgemm peak: %.1f GFLOP/s (2048^3, %d threads, median of 5)", peak, threads))
+        print("model         batch   ms/img   min ms/img   GFLOP/s   %peak   peak RSS MB")
+        for spec in models {
+            let model = try Model(file: spec.makeFile())
+            for b in batches {
+                let r = try Bench.measure(model: model, batch: b, threads: threads, iterations: iterations)
+                print(String(format: "%-12@ %6d %8.1f %12.1f %9.1f %6.0f%% %12.0f",
+                             spec.rawValue as NSString, b, r.msPerImage, r.minMsPerImage,
+                             model.flopsPerImage / (r.msPerImage * 1e6), 100 * model.flopsPerImage / (r.msPerImage * 1e6) / peak,
+                             r.peakRSSMB))
+                fflush(stdout)
+            }
+        }
+    }
+}
+
+public enum BenchModel: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case progan128 = "progan-128", progan256 = "progan-256", progan1024 = "progan-1024"
+
+    func makeFile() throws -> ModelFile {
+        switch self {
+        case .progan128: try RandomModels.proGAN(depth: 6, latentSize: 512, name: rawValue)
+        case .progan256: try RandomModels.proGAN(depth: 7, latentSize: 512, name: rawValue)
+        case .progan1024: try RandomModels.proGAN(depth: 9, latentSize: 512, name: rawValue)
+        }
+    }
+}
+
+enum Bench {
+    struct Result { var msPerImage: Double; var minMsPerImage: Double; var peakRSSMB: Double }
+
+    static func measure(model: Model, batch: Int, threads: Int, iterations: Int) throws -> Result {
+        resetPeakRSS()
+        let renderer = Renderer(model: model, batch: batch, threads: threads)
+        let seeds = (0..<batch).map { UInt32($0) }
+        _ = try renderer.forward(seeds: seeds)   // warm-up: plans buffers, faults pages in
+        var times: [Double] = []
+        for _ in 0..<iterations {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            _ = try renderer.forward(seeds: seeds)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 / Double(batch))
+        }
+        times.sort()
+        return Result(msPerImage: times[times.count / 2], minMsPerImage: times[0], peakRSSMB: peakRSSMB())
+    }
+
+    static func sgemmPeak(threads: Int) -> Double {
+        let n = 2048
+        let a = AlignedBuffer(count: n * n), b = AlignedBuffer(count: n * n), c = AlignedBuffer(count: n * n)
+        for i in 0..<(n * n) { a.pointer[i] = Float(i % 7) * 0.1; b.pointer[i] = Float(i % 5) * 0.1 }
+        BLAS.setThreads(threads)
+        var best: [Double] = []
+        for _ in 0..<6 {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            BLAS.sgemm(m: n, n: n, k: n, a: a.pointer, lda: n, b: b.pointer, ldb: n, c: c.pointer, ldc: n)
+            best.append(2 * Double(n * n * n) / Double(DispatchTime.now().uptimeNanoseconds - t0))
+        }
+        best.removeFirst()
+        best.sort()
+        return best[best.count / 2]
+    }
+
+    static func machineLine(threads: Int) -> String {
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("model name") }
+            .map { $0.split(separator: ":", maxSplits: 1).last!.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
+        let cfg = BLAS.configuration.trimmingCharacters(in: .whitespaces)
+        return "machine: \(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(threads) threads; "
+            + "OpenBLAS core \(BLAS.coreName) (\(BLAS.coreNote)); \(cfg)"
+    }
+
+    /// Linux: writing 5 to clear_refs resets the peak-RSS mark (VmHWM).
+    static func resetPeakRSS() {
+        if let f = fopen("/proc/self/clear_refs", "w") { fputs("5", f); fclose(f) }
+    }
+
+    static func peakRSSMB() -> Double {
+        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return .nan }
+        return kb / 1024
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import MSGKernels
+import MSGWeights
+
+/// `msg-gen inspect FILE`: what a weights file holds.
+public struct InspectCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show a weights file's family, config, resolutions, parameter count and tensors."
+    )
+
+    @Argument(help: "Weights file (.safetensors).")
+    public var file: String
+
+    @Flag(name: .long, help: "Omit the tensor table.")
+    public var brief = false
+
+    public init() {}
+
+    public func run() throws {
+        let m = try ModelFile.open(path: file)
+        var lines: [String] = []
+        lines.append("file:        \(file)")
+        lines.append("name:        \(m.name)")
+        lines.append("family:      \(m.config.family.rawValue)")
+        switch m.config {
+        case .proGAN(let c): lines.append("config:      \(c.configJSON)")
+        case .styleGAN(let c): lines.append("config:      \(c.configJSON)")
+        }
+        lines.append("resolutions: \(m.config.resolutions.map { "\($0)x\($0)" }.joined(separator: ", "))")
+        lines.append("parameters:  \(m.parameterCount) (\(String(format: "%.2f", Double(m.parameterCount) / 1e6)) M)")
+        if let d = m.dataset { lines.append("dataset:     \(d)") }
+        if let l = m.license { lines.append("license:     \(l)") }
+        if let s = m.sourceNote { lines.append("source:      \(s)") }
+        lines.append("blas:        OpenBLAS core \(BLAS.coreName) (\(BLAS.coreNote))")
+        if !brief {
+            lines.append("")
+            let rows = m.file.names.compactMap { m.file.tensors[$0] }
+            let width = rows.map(\.name.count).max() ?? 4
+            lines.append("tensor".padding(toLength: width, withPad: " ", startingAt: 0) + "  dtype  shape")
+            for t in rows {
+                lines.append(t.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                             + "  " + t.dtype.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0)
+                             + "  [" + t.shape.map(String.init).joined(separator: ", ") + "]")
+            }
+        }
+        print(lines.joined(separator: "\n"))
+    }
+}

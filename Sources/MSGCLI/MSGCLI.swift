@@ -1,1 +1,0 @@
-// Module MSGCLI: see docs/DESIGN.md.

@@ -1,0 +1,31 @@
+/// Latent vectors for seeds, exactly as upstream draws them (SEMANTICS.md):
+/// `numpy.random.RandomState(seed).randn(latent_size)` in float64.
+public enum Latents {
+    /// The raw float64 draw for one seed.
+    public static func gaussian(seed: UInt32, count: Int) -> [Double] {
+        var rs = RandomState(seed: seed)
+        return rs.randn(count)
+    }
+
+    /// MSG-ProGAN: the draw put on the hypersphere, `z / ||z|| * sqrt(L)` (as
+    /// BMSG-GAN's sampling scripts do), in float64, then cast to float32.
+    public static func proGAN(seed: UInt32, latentSize l: Int) -> [Float] {
+        let z = gaussian(seed: seed, count: l)
+        let norm = z.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let r = Double(l).squareRoot()
+        return z.map { Float($0 / norm * r) }   // numpy's order: (z / ||z||) * sqrt(L)
+    }
+
+    /// MSG-StyleGAN: the draw cast to float32 (the mapping network normalises it).
+    public static func styleGAN(seed: UInt32, latentSize l: Int) -> [Float] {
+        gaussian(seed: seed, count: l).map { Float($0) }
+    }
+
+    /// msg-stylegan-tf's own scripts: `count` latents from ONE RandomState(seed),
+    /// drawn as one block [count, L]. Offered as an option, never the default.
+    public static func block(seed: UInt32, count: Int, latentSize l: Int) -> [[Double]] {
+        var rs = RandomState(seed: seed)
+        let all = rs.randn(count * l)
+        return (0..<count).map { Array(all[($0 * l)..<(($0 + 1) * l)]) }
+    }
+}
