@@ -1,1 +1,0 @@
-// Module MSGWeights: see docs/DESIGN.md.

@@ -1,0 +1,71 @@
+// MARK: - ModelFile
+
+/// A generator weights file (FORMAT.md, version 1): the safetensors container,
+/// its parsed config, and its descriptive metadata. Constructing one proves
+/// the tensor set is exactly what the config describes, shapes included.
+public struct ModelFile: Sendable {
+    public static let formatKey = "msg-gen.format"
+    public static let familyKey = "msg-gen.family"
+    public static let configKey = "msg-gen.config"
+    public static let nameKey = "msg-gen.name"
+    public static let datasetKey = "msg-gen.dataset"
+    public static let licenseKey = "msg-gen.license"
+    public static let sourceKey = "msg-gen.source"
+    public static let formatVersion = "1"
+
+    public let file: SafeTensorsFile
+    public let config: ModelConfig
+    /// `msg-gen.name`, else the file name stem.
+    public let name: String
+    public let dataset: String?
+    public let license: String?
+    /// `msg-gen.source`: where the weights came from.
+    public let sourceNote: String?
+
+    /// Maps and validates the file at `path`.
+    public static func open(path: String) throws(WeightsError) -> ModelFile {
+        try ModelFile(file: try SafeTensorsFile(path: path), fallbackName: fileStem(path))
+    }
+
+    /// Validates metadata, config and the tensor set.
+    public init(file: SafeTensorsFile, fallbackName: String) throws(WeightsError) {
+        let source = file.source
+        func required(_ key: String) throws(WeightsError) -> String {
+            guard let value = file.metadata[key] else { throw .missingMetadataKey(file: source, key: key) }
+            return value
+        }
+        let version = try required(Self.formatKey)
+        guard version == Self.formatVersion else { throw .unsupportedFormat(file: source, version: version) }
+        let familyName = try required(Self.familyKey)
+        guard let family = ModelFamily(rawValue: familyName) else { throw .unknownFamily(file: source, family: familyName) }
+        let config = try ModelConfig.parse(family: family, json: try required(Self.configKey), source: source)
+        try TensorSetCheck.run(file: file, config: config)
+
+        self.file = file
+        self.config = config
+        let named = file.metadata[Self.nameKey] ?? ""
+        self.name = named.isEmpty ? fallbackName : named
+        self.dataset = file.metadata[Self.datasetKey]
+        self.license = file.metadata[Self.licenseKey]
+        self.sourceNote = file.metadata[Self.sourceKey]
+    }
+
+    /// Elements in all tensors the generator uses (stored noise and
+    /// `dlatent_avg` included; ignored upstream leftovers not).
+    public var parameterCount: Int {
+        let ignored = config.family.ignoredTensorNames
+        return file.tensors.values.reduce(0) { ignored.contains($1.name) ? $0 : $0 + $1.elementCount }
+    }
+
+    /// The tensor's values as F32.
+    public func floats(_ name: String) throws(WeightsError) -> [Float] {
+        try file.floats(name)
+    }
+
+    /// "dir/faces-128.safetensors" -> "faces-128".
+    static func fileStem(_ path: String) -> String {
+        let base = path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path
+        guard let dot = base.lastIndex(of: "."), dot != base.startIndex else { return base }
+        return String(base[..<dot])
+    }
+}
