@@ -1,4 +1,0 @@
-import Testing
-@testable import MSGGen
-
-@Test func MSGGenModuleLoads() { #expect(Bool(true)) }
