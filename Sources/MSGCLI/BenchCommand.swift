@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MSGGen
 import MSGKernels
+import MSGTensor
 import MSGWeights
 
 /// `msg-gen bench`: ms per image, GFLOP/s and peak memory for random models of
@@ -45,7 +46,7 @@ public struct BenchCommand: ParsableCommand {
                              spec.rawValue as NSString, b, r.msPerImage, r.minMsPerImage,
                              model.flopsPerImage / (r.msPerImage * 1e6), 100 * model.flopsPerImage / (r.msPerImage * 1e6) / peak,
                              r.peakRSSMB))
-                fflush(stdout)
+                fflush(nil)
             }
         }
     }

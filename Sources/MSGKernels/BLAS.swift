@@ -56,7 +56,9 @@ public enum BLAS {
                 : "OPENBLAS_CORETYPE=\(String(cString: user)) from the environment"
             return
         }
-        guard let text = try? readCPUInfo(), let want = preferredCore(cpuFlags: cpuFlags(cpuinfo: text)) else { return }
+        // MSG_GEN_BLAS_CORE names a core explicitly (e.g. to compare kernels).
+        let requested = getenv("MSG_GEN_BLAS_CORE").map { String(cString: $0) }.flatMap { knownCores.contains($0) ? $0 : nil }
+        guard let want = requested ?? (try? readCPUInfo()).flatMap({ preferredCore(cpuFlags: cpuFlags(cpuinfo: $0)) }) else { return }
         if coreName.lowercased() == want.lowercased() { return }
         setenv("OPENBLAS_CORETYPE", want, 1)
         setenv(reexecMarker, "1", 1)
@@ -66,6 +68,9 @@ public enum BLAS {
     }
 
     private static let reexecMarker = "MSG_GEN_BLAS_REEXEC"
+
+    /// OpenBLAS x86-64 core names msg-gen will request (others print "Core not found").
+    public static let knownCores: Set<String> = ["Prescott", "Core2", "Nehalem", "Sandybridge", "Haswell", "Zen", "SkylakeX", "Cooperlake"]
 
     private static func readCPUInfo() throws -> String {
         guard let f = fopen("/proc/cpuinfo", "r") else { throw CPUInfoUnreadable() }
