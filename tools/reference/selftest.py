@@ -21,6 +21,7 @@ sys.path.insert(0, HERE)
 
 import progan  # noqa: E402
 import safetensors_io as st  # noqa: E402
+import stylegan  # noqa: E402
 
 FIX = os.path.join(HERE, "..", "..", "Tests", "MSGGenTests", "Fixtures")
 rng = np.random.default_rng(12345)
@@ -154,14 +155,147 @@ def test_progan_fixtures():
         check(f"{name} fixture reproduces", err < 1e-5, f"max err vs f32 {err:.1e}")
 
 
+# ---------------------------------------------------------------- stylegan
+def naive_conv2d_stride2_same_4x4(y, k4):
+    """tf.nn.conv2d(y, k4, strides 2, 'SAME') for y [Co, 2H, 2W], k4 [4, 4, Co, Ci] -> [Ci, H, W].
+    TF SAME: out = ceil(2H / 2) = H, pad_total = (H-1)*2 + 4 - 2H = 2, pad_before = 1."""
+    Co, H2, W2 = y.shape
+    Ci = k4.shape[3]
+    H, W = H2 // 2, W2 // 2
+    out = np.zeros((Ci, H, W))
+    for c in range(Ci):
+        for i in range(H):
+            for j in range(W):
+                s = 0.0
+                for a in range(4):
+                    for d in range(4):
+                        yy, xx = 2 * i + a - 1, 2 * j + d - 1
+                        if 0 <= yy < H2 and 0 <= xx < W2:
+                            s += np.dot(k4[a, d, :, c], y[:, yy, xx])
+                out[c, i, j] = s
+    return out
+
+
+def test_fused_identity():
+    for cin, cout, H in [(1, 1, 1), (2, 3, 2), (4, 3, 5), (3, 2, 8)]:
+        x = rng.normal(size=(cin, H, H))
+        w = rng.normal(size=(3, 3, cin, cout))  # TF [kh, kw, in, out], asymmetric
+        k4 = stylegan.fused_upconv_kernel(w)
+        fused = stylegan.conv2d_transpose_stride2_same(x, k4)
+        # 1) the scatter-add is the adjoint of TF's stride-2 SAME conv (TF's definition of conv2d_transpose)
+        yr = rng.normal(size=(cout, 2 * H, 2 * H))
+        lhs = float(np.sum(naive_conv2d_stride2_same_4x4(yr, k4) * x))
+        rhs = float(np.sum(yr * fused))
+        check(f"conv2d_transpose is adjoint of stride-2 SAME conv (cin={cin}, cout={cout}, H={H})",
+              abs(lhs - rhs) < 1e-10 * max(1.0, abs(lhs)), f"{lhs:.6f} vs {rhs:.6f}")
+        # 2) SEMANTICS.md: fused == nearest upsample + correlation with the kernel flipped in both axes
+        flipped = stylegan.conv2d_hwio_same(stylegan.upscale2d(x), w[::-1, ::-1])
+        e = float(np.max(np.abs(fused - flipped)))
+        check(f"fused == nearest + flipped 3x3 (cin={cin}, cout={cout}, H={H})", e < 1e-12, f"max err {e:.1e}")
+        if H > 1:
+            unflipped = stylegan.conv2d_hwio_same(stylegan.upscale2d(x), w)
+            e2 = float(np.max(np.abs(fused - unflipped)))
+            check(f"fused != nearest + unflipped 3x3 (H={H})", e2 > 1e-3, f"max diff {e2:.2f}")
+
+
+def test_blur_and_norm():
+    x = rng.normal(size=(2, 5, 5))
+    y = stylegan.blur2d(x)
+    ref = np.zeros_like(x)
+    f = np.array([1.0, 2.0, 1.0])
+    for c in range(2):
+        for i in range(5):
+            for j in range(5):
+                ref[c, i, j] = sum(f[a] * f[d] / 16.0 * x[c, i + a - 1, j + d - 1]
+                                   for a in range(3) for d in range(3)
+                                   if 0 <= i + a - 1 < 5 and 0 <= j + d - 1 < 5)
+    check("blur2d vs loops", np.max(np.abs(y - ref)) < 1e-14)
+    n = stylegan.instance_norm(x)
+    check("instance_norm mean 0 / rms 1",
+          np.max(np.abs(n.mean(axis=(1, 2)))) < 1e-12 and np.max(np.abs(np.sqrt((n * n).mean(axis=(1, 2))) - 1)) < 1e-6)
+
+
+def test_stylegan_fixtures():
+    for name in ["stylegan-32", "stylegan-64-fused", "stylegan-128-auto"]:
+        W, meta, _ = st.load_file(os.path.join(FIX, f"{name}.safetensors"))
+        exp, emeta, _ = st.load_file(os.path.join(FIX, f"{name}.expected.safetensors"))
+        cfg = stylegan.full_config(json.loads(meta["msg-gen.config"]))
+        check(f"{name} tensor set matches config",
+              {k: tuple(v.shape) for k, v in W.items()} == stylegan.tensor_shapes(cfg))
+        err, bad = 0.0, []
+        R = cfg["resolution"]
+        for c in json.loads(emeta["cases"]):
+            w, outs = stylegan.render(W, cfg, c["seed"], c["psi"], c["cutoff"], c["noise"], c["noise_seed"])
+            err = max(err, float(np.max(np.abs(exp[f"w/{c['id']}"] - w))))
+            for o in outs:
+                e = exp[f"out/{c['id']}/{o.shape[-1]}"]
+                err = max(err, float(np.max(np.abs(e - o))))
+                if not (np.all(np.isfinite(e)) and e.std() > 1e-3):
+                    bad.append(f"out/{c['id']}/{o.shape[-1]}")
+            # the same image with the fused up-convs replaced by nearest + flipped kernel
+            if any(stylegan.is_fused(cfg, 2**k) for k in range(3, stylegan.log2_res(cfg) + 1)):
+                alt = synth_flipped(W, cfg, w, stylegan.noise_inputs(W, cfg, c["noise"], c["seed"], c["noise_seed"]))
+                ealt = max(float(np.max(np.abs(a - o))) for a, o in zip(alt, outs))
+                check(f"{name} {c['id']}: fused path == nearest + flipped kernel end to end", ealt < 1e-9, f"{ealt:.1e}")
+                noflip = synth_flipped(W, cfg, w, stylegan.noise_inputs(W, cfg, c["noise"], c["seed"], c["noise_seed"]), flip=False)
+                d = float(np.max(np.abs(noflip[-1] - outs[-1])))
+                check(f"{name} {c['id']}: NOT flipping would change the {R} px output", d > 1e-2, f"max diff {d:.2f}")
+        for m in json.loads(emeta["mix_cases"]):
+            _, outs = stylegan.mix(W, cfg, m["row_seed"], m["col_seed"], m["layers"], m["psi"], m["cutoff"])
+            for o in outs:
+                e = exp[f"mix/{m['id']}/{o.shape[-1]}"]
+                err = max(err, float(np.max(np.abs(e - o))))
+                if not (np.all(np.isfinite(e)) and e.std() > 1e-3):
+                    bad.append(f"mix/{m['id']}/{o.shape[-1]}")
+            if any(stylegan.is_fused(cfg, 2**k) for k in range(3, stylegan.log2_res(cfg) + 1)):
+                wm, _ = stylegan.mix(W, cfg, m["row_seed"], m["col_seed"], m["layers"], m["psi"], m["cutoff"])
+                nz = stylegan.noise_inputs(W, cfg, "const")
+                alt = synth_flipped(W, cfg, wm, nz)
+                ealt = max(float(np.max(np.abs(a - o))) for a, o in zip(alt, outs))
+                check(f"{name} mix {m['id']}: fused path == nearest + flipped kernel end to end", ealt < 1e-9, f"{ealt:.1e}")
+                d = float(np.max(np.abs(synth_flipped(W, cfg, wm, nz, flip=False)[-1] - outs[-1])))
+                check(f"{name} mix {m['id']}: NOT flipping would change the {R} px output", d > 1e-2, f"max diff {d:.2f}")
+            # mixing must matter at the top resolution
+            _, plain = stylegan.mix(W, cfg, m["row_seed"], m["col_seed"], [], m["psi"], m["cutoff"])
+            check(f"{name} mix {m['id']} differs from unmixed row", float(np.max(np.abs(plain[-1] - outs[-1]))) > 1e-3)
+        check(f"{name} fixture reproduces", err < 1e-5, f"max err vs f32 {err:.1e}")
+        check(f"{name} outputs finite and not constant", not bad, ", ".join(bad))
+
+
+def synth_flipped(W, cfg, w, noise, flip=True):
+    """synthesize() with every fused up-conv computed as nearest upsample + (flipped) 3x3 correlation."""
+    orig = stylegan.upscale_conv
+
+    def alt(x, wk, fused):
+        if fused:
+            return stylegan.conv2d_hwio_same(stylegan.upscale2d(x), wk[::-1, ::-1] if flip else wk)
+        return orig(x, wk, fused)
+
+    stylegan.upscale_conv = alt
+    try:
+        return stylegan.synthesize(W, cfg, w, noise)
+    finally:
+        stylegan.upscale_conv = orig
+
+
+def test_noise_rule():
+    cfg = stylegan.full_config({"resolution": 8})
+    n = stylegan.random_noise(cfg, 4294967295, 7)
+    rs = np.random.RandomState([7, 4294967295])
+    a = rs.randn(16)
+    check("random noise layer 0 = RandomState([t, s]).randn(16)", np.array_equal(n[0].ravel(), a.astype(np.float32)))
+    check("random noise layer 1 continues the same stream", np.array_equal(n[1].ravel(), rs.randn(16).astype(np.float32)))
+    check("random noise shapes", [x.shape for x in n] == [(1, 1, 4, 4)] * 2 + [(1, 1, 8, 8)] * 2)
+
+
 if __name__ == "__main__":
     test_safetensors()
     test_conv()
     test_phase_identity()
     test_progan_fixtures()
-    if os.path.exists(os.path.join(HERE, "stylegan.py")):
-        import stylegan_selftest
-
-        stylegan_selftest.run(check, rng, FIX)
+    test_blur_and_norm()
+    test_fused_identity()
+    test_noise_rule()
+    test_stylegan_fixtures()
     print(f"\n{len(failures)} failure(s)")
     sys.exit(1 if failures else 0)
