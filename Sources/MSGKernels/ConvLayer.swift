@@ -14,6 +14,9 @@ public final class ConvScratch: @unchecked Sendable {
         col = (0..<self.workers).map { _ in AlignedBuffer(count: colFloats) }
         panel = (0..<self.workers).map { _ in AlignedBuffer(count: panelFloats) }
     }
+
+    /// Worker `w`'s panel, for passes outside conv layers (e.g. to-RGB of a band).
+    public func panel(_ w: Int) -> UnsafeMutablePointer<Float> { panel[w].pointer }
 }
 
 /// An RGB projection applied to each finished tile of a layer (MSG-GAN's
@@ -22,6 +25,17 @@ public struct ToRGB: Sendable {
     public var weights: [Float]   // [C, 3], gain folded
     public var bias: [Float]      // [3]
     public init(weights: [Float], bias: [Float]) { self.weights = weights; self.bias = bias }
+}
+
+/// A finished output tile of a plain (not upsampling) conv, handed to a
+/// per-tile hook right after the epilogue, while it is in cache.
+public struct ConvTile {
+    public var image: Int
+    public var index: Int            // tile number within the image (row band)
+    public var firstPixel: Int       // row-major index of the tile's first pixel in the image
+    public var pixels: Int
+    public var rows: UnsafeMutablePointer<Float>   // [pixels, cout]
+    public var worker: Int
 }
 
 /// One 3x3 conv layer over a batch of NHWC images, optionally reading a
@@ -59,11 +73,19 @@ public struct ConvLayer: Sendable {
         return (pixels * gemmK, pixels * max(upsample ? cout : 0, 3))
     }
 
+    /// Tiles per image at input size h x w (plain convs: the hook's tile indices).
+    public func tilesPerImage(h: Int, w: Int) -> Int {
+        let rows = min(tileRows(inputWidth: w), h)
+        return (h + rows - 1) / rows
+    }
+
     /// Runs the layer. `rgb`/`rgbOut` (planar `[N, 3, H', W']`) add the to-RGB
-    /// projection of each output tile right after its epilogue.
+    /// projection of each output tile right after its epilogue; `hook` sees
+    /// each finished tile of a plain conv (after the epilogue, before to-RGB).
     public func run(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, batch: Int, h: Int, w: Int,
                     scratch: ConvScratch, threads: Int,
-                    rgb: ToRGB? = nil, rgbOut: UnsafeMutablePointer<Float>? = nil) {
+                    rgb: ToRGB? = nil, rgbOut: UnsafeMutablePointer<Float>? = nil,
+                    hook: ((ConvTile) -> Void)? = nil) {
         let rows = min(tileRows(inputWidth: w), h)
         let tilesPerImage = (h + rows - 1) / rows
         let phaseCount = upsample ? 4 : 1
@@ -92,6 +114,7 @@ public struct ConvLayer: Sendable {
                     BLAS.sgemm(m: pixels, n: cout, k: gemmK, a: col, lda: gemmK, b: wp.baseAddress!, ldb: cout, c: dst, ldc: cout)
                 }
                 conv.bias.withUnsafeBufferPointer { epilogue.apply(rows: dst, pixels: pixels, channels: cout, bias: $0.baseAddress!) }
+                hook?(ConvTile(image: n, index: tile, firstPixel: r0 * w, pixels: pixels, rows: dst, worker: worker))
                 if let rgb, let rgbOut {
                     Self.project(rgb, rows: dst, pixels: pixels, channels: cout,
                                  out: rgbOut + n * 3 * oh * ow, planeStride: oh * ow, offset: r0 * w,
@@ -114,13 +137,13 @@ public struct ConvLayer: Sendable {
                         (dstRow + 2 * xx * cout).update(from: src + xx * cout, count: cout)
                     }
                 }
-                precondition(rgb == nil, "to-RGB follows a plain conv in both families")
+                precondition(rgb == nil && hook == nil, "to-RGB and hooks follow plain convs in both families")
             }
         }
     }
 
     /// out[c, offset + p] = bias[c] + sum_k rows[p, k] * w[k, c] for the tile's pixels.
-    static func project(_ rgb: ToRGB, rows: UnsafePointer<Float>, pixels: Int, channels: Int,
+    public static func project(_ rgb: ToRGB, rows: UnsafePointer<Float>, pixels: Int, channels: Int,
                         out: UnsafeMutablePointer<Float>, planeStride: Int, offset: Int,
                         panel: UnsafeMutablePointer<Float>) {
         rgb.weights.withUnsafeBufferPointer { wp in

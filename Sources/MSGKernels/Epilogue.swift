@@ -15,9 +15,17 @@ public struct Epilogue: Sendable {
 
     public static let biasOnly = Epilogue(leakySlope: nil)
 
+    /// Leave the GEMM output untouched (no bias): for layers whose epilogue
+    /// runs later (StyleGAN's, which needs the whole layer's statistics).
+    public static let raw: Epilogue = { var e = Epilogue(leakySlope: nil); e.skipsBias = true; return e }()
+
+    /// True for `raw`.
+    public var skipsBias = false
+
     /// rows: `[pixels, channels]`, in place: bias, activation, then normalisation.
     @inline(__always)
     public func apply(rows: UnsafeMutablePointer<Float>, pixels: Int, channels: Int, bias: UnsafePointer<Float>) {
+        if skipsBias { return }
         let slope = leakySlope ?? 1
         for p in 0..<pixels {
             let row = rows + p * channels

@@ -68,3 +68,51 @@ public enum Reference {
         return y
     }
 }
+
+// MARK: - StyleGAN v1 epilogue, in upstream's order (NCHW, one image)
+
+extension Reference {
+    /// [1,2,1]-style blur: the outer product of `f` normalised to sum 1, depthwise, zero padding 1.
+    public static func blur(_ x: [Float], c: Int, h: Int, w: Int, filter f: [Float]) -> [Float] {
+        var k = [Double](repeating: 0, count: 9)
+        for i in 0..<3 { for j in 0..<3 { k[i * 3 + j] = Double(f[i]) * Double(f[j]) } }
+        let s = k.reduce(0, +)
+        var y = [Float](repeating: 0, count: x.count)
+        for ch in 0..<c { for yy in 0..<h { for xx in 0..<w {
+            var acc = 0.0
+            for ty in 0..<3 { for tx in 0..<3 {
+                let iy = yy + ty - 1, ix = xx + tx - 1
+                guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                acc += Double(x[(ch * h + iy) * w + ix]) * k[ty * 3 + tx] / s
+            } }
+            y[(ch * h + yy) * w + xx] = Float(acc)
+        } } }
+        return y
+    }
+
+    /// noise -> bias -> LReLU -> instance norm -> style modulation ([c, hw]).
+    public static func styleEpilogue(_ x: [Float], c: Int, hw: Int, noise: [Float]?, noiseWeight: [Float]?,
+                                     bias: [Float], style: [Float]?, instanceNorm: Bool = true) -> [Float] {
+        var y = x
+        for ch in 0..<c { for p in 0..<hw {
+            var v = Double(y[ch * hw + p])
+            if let noise, let noiseWeight { v += Double(noise[p]) * Double(noiseWeight[ch]) }
+            v += Double(bias[ch])
+            y[ch * hw + p] = Float(v < 0 ? v * 0.2 : v)
+        } }
+        for ch in 0..<c {
+            let plane = (0..<hw).map { Double(y[ch * hw + $0]) }
+            var mean = 0.0, inv = 1.0
+            if instanceNorm {
+                mean = plane.reduce(0, +) / Double(hw)
+                inv = 1 / (plane.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(hw) + 1e-8).squareRoot()
+            }
+            for p in 0..<hw {
+                var v = (plane[p] - mean) * inv
+                if let style { v = v * (Double(style[ch]) + 1) + Double(style[c + ch]) }
+                y[ch * hw + p] = Float(v)
+            }
+        }
+        return y
+    }
+}

@@ -1,0 +1,417 @@
+import Foundation
+import MSGKernels
+import MSGTensor
+import MSGWeights
+
+/// MSG-StyleGAN forward pass (msg-stylegan-tf `G_style`: StyleGAN v1's mapping
+/// and synthesis with a to-RGB output at every resolution). Weights folded once
+/// at load; immutable, shared by every worker.
+public final class StyleGANGenerator: @unchecked Sendable {
+    public let config: StyleGANConfig
+
+    struct Dense { var weights: [Float]; var bias: [Float]; var fin: Int; var fout: Int }
+
+    /// One synthesis layer l (0 ..< numLayers): resolution 4 << (l / 2).
+    struct Layer {
+        var resolution: Int
+        var channels: Int
+        var conv: ConvLayer?          // nil for the learned const (layer 0)
+        var bias: [Float]
+        var noiseWeight: [Float]?     // nil when use_noise is false
+        var storedNoise: [Float]?     // G_synthesis/noise{l}, [r * r]
+        var styleWeights: [Float]?    // [dlatent, 2C], gain folded; nil when use_styles is false
+        var styleBias: [Float]?
+        var styleOffset: Int          // where this layer's style lives in a per-image style vector
+    }
+
+    let mapping: [Dense]
+    let dlatentAvg: [Float]
+    let constInput: [Float]           // NHWC [4, 4, C]
+    let layers: [Layer]
+    let rgb: [ToRGB]                  // per resolution, 4x4 first
+    let blurFilter: (Float, Float, Float)?
+    let styleLength: Int              // sum of 2C over layers
+
+    public init(model: ModelFile) throws {
+        guard case .styleGAN(let cfg) = model.config else { throw GenError.wrongFamily(model.name, expected: .msgStyleGAN) }
+        config = cfg
+        let name = model.name
+        guard cfg.constInputLayer else {
+            throw GenError.unsupported(name, "const_input_layer false (a dense layer from w to the 4x4 input) is not implemented")
+        }
+        let bf = cfg.blurFilter
+        if bf.isEmpty {
+            blurFilter = nil
+        } else if bf.count == 3, bf.allSatisfy(\.isFinite), bf.reduce(0, +) != 0 {
+            // Upstream normalises the 2-D outer product to sum 1: per axis f / sum(f).
+            let s = bf.reduce(0, +)
+            blurFilter = (Float(bf[0] / s), Float(bf[1] / s), Float(bf[2] / s))
+        } else {
+            throw GenError.unsupported(name, "blur_filter \(bf) (only 3-tap filters or none)")
+        }
+
+        // use_wscale: runtime coefficient gain / sqrt(fan_in) * lrmul, else lrmul alone.
+        func coef(gain: Double, fanIn: Int, lrmul: Double = 1) -> Float {
+            Float(cfg.useWscale ? gain / Double(fanIn).squareRoot() * lrmul : lrmul)
+        }
+        let sqrt2 = 2.0.squareRoot()
+
+        var mapping: [Dense] = []
+        for k in 0..<cfg.mappingLayers {
+            let fin = k == 0 ? cfg.latentSize : cfg.mappingFmaps
+            let fout = k == cfg.mappingLayers - 1 ? cfg.dlatentSize : cfg.mappingFmaps
+            let c = coef(gain: sqrt2, fanIn: fin, lrmul: cfg.mappingLrmul)
+            let lr = Float(cfg.mappingLrmul)
+            mapping.append(Dense(weights: try model.floats("G_mapping/Dense\(k)/weight").map { $0 * c },
+                                 bias: try model.floats("G_mapping/Dense\(k)/bias").map { $0 * lr },
+                                 fin: fin, fout: fout))
+        }
+        self.mapping = mapping
+        dlatentAvg = try model.floats("dlatent_avg")
+
+        let c0 = cfg.channels(stage: 1)
+        let constNCHW = try model.floats("G_synthesis/4x4/Const/const")
+        constInput = Reference.toNHWC(constNCHW, c: c0, h: 4, w: 4)
+
+        var layers: [Layer] = []
+        var offset = 0
+        for l in 0..<cfg.numLayers {
+            let k = l / 2 + 2, r = 1 << k
+            let c = cfg.channels(stage: k - 1)
+            let prefix = l == 0 ? "G_synthesis/4x4/Const" : l == 1 ? "G_synthesis/4x4/Conv"
+                : l % 2 == 0 ? "G_synthesis/\(r)x\(r)/Conv0_up" : "G_synthesis/\(r)x\(r)/Conv1"
+            var conv: ConvLayer?
+            if l > 0 {
+                let up = l % 2 == 0
+                let cin = up ? cfg.channels(stage: k - 2) : c
+                // Upstream's fused up-conv (stride-2 transposed conv) equals nearest
+                // upsampling + correlation with the kernel flipped in both axes.
+                let flip = up && cfg.usesFusedUpConv(resolution: r)
+                let packed = PackedConv(tfWeight: try model.floats(prefix + "/weight"), kh: 3, kw: 3, cin: cin, cout: c,
+                                        bias: [Float](repeating: 0, count: c), scale: coef(gain: sqrt2, fanIn: 9 * cin),
+                                        flipped: flip)
+                conv = ConvLayer(conv: packed, upsample: up, epilogue: .raw)
+            }
+            var layer = Layer(resolution: r, channels: c, conv: conv, bias: try model.floats(prefix + "/bias"),
+                              noiseWeight: nil, storedNoise: nil, styleWeights: nil, styleBias: nil, styleOffset: offset)
+            if cfg.useNoise {
+                layer.noiseWeight = try model.floats(prefix + "/Noise/weight")
+                layer.storedNoise = try model.floats("G_synthesis/noise\(l)")
+            }
+            if cfg.useStyles {
+                let sc = coef(gain: 1, fanIn: cfg.dlatentSize)
+                layer.styleWeights = try model.floats(prefix + "/StyleMod/weight").map { $0 * sc }
+                layer.styleBias = try model.floats(prefix + "/StyleMod/bias")
+                offset += 2 * c
+            }
+            layers.append(layer)
+        }
+        self.layers = layers
+        styleLength = offset
+
+        var rgb: [ToRGB] = []
+        for (i, r) in cfg.resolutions.enumerated() {
+            let c = cfg.channels(stage: i + 1)
+            let lod = cfg.resolutionLog2 - (i + 2)
+            let s = coef(gain: 1, fanIn: c)
+            rgb.append(ToRGB(weights: try model.floats("G_synthesis/ToRGB_lod\(lod)/weight").map { $0 * s },
+                             bias: try model.floats("G_synthesis/ToRGB_lod\(lod)/bias")))
+            _ = r
+        }
+        self.rgb = rgb
+    }
+
+    public var resolutions: [Int] { config.resolutions }
+    public var numLayers: Int { config.numLayers }
+
+    /// Direct-convolution FLOPs per image (mapping, styles, convs, to-RGB).
+    public var flopsPerImage: Double {
+        var f = mapping.reduce(0.0) { $0 + 2 * Double($1.fin * $1.fout) }
+        for layer in layers {
+            let r2 = Double(layer.resolution * layer.resolution), c = Double(layer.channels)
+            if let conv = layer.conv { f += 2 * 9 * Double(conv.cin) * c * r2 }
+            if layer.styleWeights != nil { f += 2 * Double(config.dlatentSize) * 2 * c }
+        }
+        for (i, r) in resolutions.enumerated() { f += 2 * Double(config.channels(stage: i + 1)) * 3 * Double(r * r) }
+        return f
+    }
+
+    // MARK: - Mapping and truncation
+
+    /// z: `[n, latent]` -> w: `[n, dlatent]`. Pixel norm of z, then the dense
+    /// stack with LReLU(0.2), one image at a time (batching never changes bits).
+    public func mapping(latents z: [Float], count n: Int) -> [Float] {
+        let l = config.latentSize
+        precondition(z.count == n * l)
+        var out: [Float] = []
+        out.reserveCapacity(n * config.dlatentSize)
+        BLAS.setThreads(1)
+        for i in 0..<n {
+            var x = Array(z[(i * l)..<((i + 1) * l)])
+            // x * rsqrt(mean(x^2) + 1e-8)
+            let ms = x.reduce(Float(0)) { $0 + $1 * $1 } / Float(l)
+            let inv = 1 / (ms + 1e-8).squareRoot()
+            x = x.map { $0 * inv }
+            for d in mapping {
+                var y = d.bias
+                x.withUnsafeBufferPointer { xp in d.weights.withUnsafeBufferPointer { wp in y.withUnsafeMutableBufferPointer { yp in
+                    BLAS.sgemm(m: 1, n: d.fout, k: d.fin, a: xp.baseAddress!, lda: d.fin, b: wp.baseAddress!, ldb: d.fout,
+                               c: yp.baseAddress!, ldc: d.fout, beta: 1)
+                } } }
+                x = y.map { $0 < 0 ? $0 * 0.2 : $0 }
+            }
+            out += x
+        }
+        return out
+    }
+
+    /// The truncation actually applied for requested `psi`/`cutoff` (nil: the
+    /// model's defaults). psi 1 or cutoff 0 means none.
+    public func truncation(psi: Double?, cutoff: Int?) -> (psi: Float, cutoff: Int) {
+        let p = psi ?? config.truncationPsi ?? 1
+        let c = cutoff ?? config.truncationCutoff ?? numLayers
+        return (Float(p), max(0, min(c, numLayers)))
+    }
+
+    /// w: `[n, dlatent]` -> dlatents `[n, numLayers, dlatent]`: broadcast, then
+    /// `avg + (w - avg) * psi` on layers < cutoff (upstream's lerp, in float32).
+    public func dlatents(w: [Float], count n: Int, psi: Float, cutoff: Int) -> [Float] {
+        let d = config.dlatentSize, nl = numLayers
+        var out = [Float](repeating: 0, count: n * nl * d)
+        for i in 0..<n { for l in 0..<nl { for j in 0..<d {
+            let v = w[i * d + j]
+            out[(i * nl + l) * d + j] = (l < cutoff && psi != 1) ? dlatentAvg[j] + (v - dlatentAvg[j]) * psi : v
+        } } }
+        return out
+    }
+
+    // MARK: - Synthesis
+
+    /// Noise inputs of one forward pass.
+    public enum Noise {
+        case none
+        case stored
+        /// Per image, per layer: `r * r` values.
+        case perImage([[[Float]]])
+    }
+
+    /// Buffers for one batch size, planned once and reused.
+    public final class Workspace: @unchecked Sendable {
+        public let batch: Int
+        public let threads: Int
+        let act: [AlignedBuffer]          // three NHWC ping-pong buffers
+        let scratch: ConvScratch
+        let stats: UnsafeMutablePointer<Double>
+        let slots: Int                    // stats slots (tiles or bands) per image
+        let maxChannels: Int
+        let scale: AlignedBuffer, shift: AlignedBuffer
+        let styles: AlignedBuffer         // [batch, styleLength]
+
+        init(generator g: StyleGANGenerator, batch: Int, threads: Int) {
+            self.batch = batch
+            self.threads = max(1, threads)
+            var actSize = 0, col = 0, panel = 0, slots = 1, maxC = 0
+            for layer in g.layers {
+                let r = layer.resolution, c = layer.channels
+                actSize = max(actSize, r * r * c)
+                maxC = max(maxC, c)
+                let bandPixels = StyleGANGenerator.bandRows(width: r) * r
+                panel = max(panel, bandPixels * 3)
+                slots = max(slots, (r + StyleGANGenerator.bandRows(width: r) - 1) / StyleGANGenerator.bandRows(width: r))
+                if let conv = layer.conv {
+                    let h = conv.upsample ? r / 2 : r
+                    let need = conv.scratchNeeds(h: h, w: h)
+                    col = max(col, need.col); panel = max(panel, need.panel)
+                    slots = max(slots, conv.tilesPerImage(h: h, w: h))
+                }
+            }
+            act = (0..<3).map { _ in AlignedBuffer(count: actSize * batch) }
+            scratch = ConvScratch(workers: self.threads, colFloats: col, panelFloats: panel)
+            self.slots = slots
+            maxChannels = maxC
+            stats = .allocate(capacity: batch * slots * 2 * maxC)
+            scale = AlignedBuffer(count: batch * maxC)
+            shift = AlignedBuffer(count: batch * maxC)
+            styles = AlignedBuffer(count: batch * max(g.styleLength, 1))
+        }
+
+        deinit { stats.deallocate() }
+
+        func slotStats(image: Int, slot: Int) -> UnsafeMutablePointer<Double> {
+            stats + (image * slots + slot) * 2 * maxChannels
+        }
+    }
+
+    public func makeWorkspace(batch: Int, threads: Int) -> Workspace {
+        Workspace(generator: self, batch: batch, threads: threads)
+    }
+
+    /// Rows per band of the element-wise passes: independent of the batch.
+    static func bandRows(width: Int) -> Int { max(1, 4096 / width) }
+
+    /// dlatents `[n, numLayers, dlatent]` -> one `[n, 3, R, R]` tensor per scale.
+    public func synthesis(dlatents: [Float], count n: Int, noise: Noise, workspace ws: Workspace) -> [Tensor] {
+        let d = config.dlatentSize, nl = numLayers
+        precondition(n >= 1 && n <= ws.batch && dlatents.count == n * nl * d)
+        if case .perImage(let arr) = noise { precondition(arr.count == n) }
+        let threads = ws.threads
+        var outputs = resolutions.map { Tensor(zeros: [n, 3, $0, $0]) }
+
+        // Styles of every layer, per image: s = w_l @ A_l + b_l.
+        BLAS.setThreads(1)
+        dlatents.withUnsafeBufferPointer { dp in
+            for i in 0..<n {
+                for (l, layer) in layers.enumerated() {
+                    guard let sw = layer.styleWeights, let sb = layer.styleBias else { continue }
+                    let dst = ws.styles.pointer + i * styleLength + layer.styleOffset
+                    dst.update(from: sb, count: 2 * layer.channels)
+                    sw.withUnsafeBufferPointer { wp in
+                        BLAS.sgemm(m: 1, n: 2 * layer.channels, k: d, a: dp.baseAddress! + (i * nl + l) * d, lda: d,
+                                   b: wp.baseAddress!, ldb: 2 * layer.channels, c: dst, ldc: 2 * layer.channels, beta: 1)
+                    }
+                }
+            }
+        }
+        BLAS.setThreads(threads)
+
+        var x = ws.act[0].pointer, y = ws.act[1].pointer, z = ws.act[2].pointer
+        // Layer 0: the learned const, the same for every image.
+        let c0 = layers[0].channels
+        for i in 0..<n { (x + i * 16 * c0).update(from: constInput, count: 16 * c0) }
+        epiloguePass1(layer: 0, buffer: x, count: n, noise: noise, ws: ws)
+        epiloguePass2(layer: 0, buffer: x, count: n, ws: ws, rgbOut: nil)
+
+        for l in 1..<nl {
+            let layer = layers[l]
+            let conv = layer.conv!
+            let r = layer.resolution, h = conv.upsample ? r / 2 : r
+            let isLast = l % 2 == 1
+            if conv.upsample {
+                conv.run(x: x, y: y, batch: n, h: h, w: h, scratch: ws.scratch, threads: threads)
+                if let f = blurFilter {
+                    blurPass(src: y, dst: z, layer: l, count: n, filter: f, ws: ws)
+                    swap(&y, &z)
+                }
+                epiloguePass1(layer: l, buffer: y, count: n, noise: noise, ws: ws, skipAct: blurFilter != nil)
+            } else {
+                // Pass 1 rides on each conv tile while it is hot.
+                zeroStats(count: n, layer: l, ws: ws)
+                conv.run(x: x, y: y, batch: n, h: h, w: h, scratch: ws.scratch, threads: threads, hook: { tile in
+                    self.pass1(layer: l, rows: tile.rows, image: tile.image, firstPixel: tile.firstPixel, pixels: tile.pixels,
+                               noise: noise, stats: ws.slotStats(image: tile.image, slot: tile.index))
+                })
+            }
+            if isLast {
+                outputs[l / 2].data.withUnsafeMutableBufferPointer { op in
+                    epiloguePass2(layer: l, buffer: y, count: n, ws: ws, rgbOut: op.baseAddress!)
+                }
+            } else {
+                epiloguePass2(layer: l, buffer: y, count: n, ws: ws, rgbOut: nil)
+            }
+            swap(&x, &y)
+        }
+        return outputs
+    }
+
+    // MARK: - Epilogue passes
+
+    private func noisePointer(_ noise: Noise, layer l: Int, image i: Int) -> UnsafePointer<Float>? {
+        switch noise {
+        case .none: return nil
+        case .stored: return layers[l].storedNoise?.withUnsafeBufferPointer { $0.baseAddress }
+        case .perImage(let arr): return arr[i][l].withUnsafeBufferPointer { $0.baseAddress }
+        }
+    }
+
+    /// Pass 1 on a run of pixels of one image.
+    private func pass1(layer l: Int, rows: UnsafeMutablePointer<Float>, image i: Int, firstPixel: Int, pixels: Int,
+                       noise: Noise, stats: UnsafeMutablePointer<Double>) {
+        let layer = layers[l]
+        let c = layer.channels
+        stats.update(repeating: 0, count: 2 * c)
+        let np = noisePointer(noise, layer: l, image: i).map { $0 + firstPixel }
+        layer.bias.withUnsafeBufferPointer { bp in
+            withOptionalPointer(layer.noiseWeight) { nw in
+                StyleOps.noiseBiasAct(rows: rows, pixels: pixels, c: c, noise: nw == nil ? nil : np, noiseWeight: nw,
+                                      bias: bp.baseAddress!, slope: 0.2,
+                                      pixelNormEpsilon: config.usePixelNorm ? 1e-8 : nil, stats: stats)
+            }
+        }
+    }
+
+    private func zeroStats(count n: Int, layer l: Int, ws: Workspace) {
+        (ws.stats).update(repeating: 0, count: n * ws.slots * 2 * ws.maxChannels)
+    }
+
+    /// Pass 1 over whole images in bands (layers whose conv cannot host it).
+    private func epiloguePass1(layer l: Int, buffer: UnsafeMutablePointer<Float>, count n: Int, noise: Noise,
+                               ws: Workspace, skipAct: Bool = false) {
+        let layer = layers[l]
+        let r = layer.resolution, c = layer.channels
+        let rows = Self.bandRows(width: r), bands = (r + rows - 1) / rows
+        zeroStats(count: n, layer: l, ws: ws)
+        Workers.run(items: n * bands, workers: n * bands >= 2 ? ws.threads : 1) { item, _ in
+            let i = item / bands, band = item % bands
+            let r0 = band * rows, r1 = min(r, r0 + rows)
+            self.pass1(layer: l, rows: buffer + (i * r * r + r0 * r) * c, image: i, firstPixel: r0 * r,
+                       pixels: (r1 - r0) * r, noise: noise, stats: ws.slotStats(image: i, slot: band))
+        }
+    }
+
+    /// Blur of an up-conv's output (before its epilogue, as upstream).
+    private func blurPass(src: UnsafeMutablePointer<Float>, dst: UnsafeMutablePointer<Float>, layer l: Int, count n: Int,
+                          filter f: (Float, Float, Float), ws: Workspace) {
+        let r = layers[l].resolution, c = layers[l].channels
+        let rows = Self.bandRows(width: r), bands = (r + rows - 1) / rows
+        Workers.run(items: n * bands, workers: n * bands >= 2 ? ws.threads : 1) { item, _ in
+            let i = item / bands, band = item % bands
+            let r0 = band * rows, r1 = min(r, r0 + rows)
+            StyleOps.blur(src: src + i * r * r * c, dst: dst + i * r * r * c, h: r, w: r, c: c, rows: r0..<r1, filter: f)
+        }
+    }
+
+    /// Pass 2: fold instance norm + style into a per-channel affine map, apply
+    /// it band by band, and project each finished band to RGB when asked.
+    private func epiloguePass2(layer l: Int, buffer: UnsafeMutablePointer<Float>, count n: Int, ws: Workspace,
+                               rgbOut: UnsafeMutablePointer<Float>?) {
+        let layer = layers[l]
+        let r = layer.resolution, c = layer.channels
+        let conv = layer.conv
+        let slotsUsed: Int
+        if let conv, !conv.upsample { slotsUsed = conv.tilesPerImage(h: r, w: r) } else {
+            let rows = Self.bandRows(width: r); slotsUsed = (r + rows - 1) / rows
+        }
+        for i in 0..<n {
+            // Reduce slot sums in slot order: the same bits whatever the threads.
+            let total = ws.slotStats(image: i, slot: 0)
+            for s in 1..<max(slotsUsed, 1) {
+                let p = ws.slotStats(image: i, slot: s)
+                for j in 0..<(2 * c) { total[j] += p[j] }
+            }
+            StyleOps.affine(stats: total, count: r * r, c: c,
+                            style: layer.styleWeights == nil ? nil : UnsafePointer(ws.styles.pointer + i * styleLength + layer.styleOffset),
+                            instanceNorm: config.useInstanceNorm, epsilon: 1e-8,
+                            scale: ws.scale.pointer + i * ws.maxChannels, shift: ws.shift.pointer + i * ws.maxChannels)
+        }
+        let rows = Self.bandRows(width: r), bands = (r + rows - 1) / rows
+        let rgb = rgbOut == nil ? nil : self.rgb[l / 2]
+        Workers.run(items: n * bands, workers: n * bands >= 2 ? ws.threads : 1) { item, worker in
+            let i = item / bands, band = item % bands
+            let r0 = band * rows, r1 = min(r, r0 + rows)
+            let band0 = buffer + (i * r * r + r0 * r) * c
+            let pixels = (r1 - r0) * r
+            StyleOps.applyAffine(rows: band0, pixels: pixels, c: c,
+                                 scale: ws.scale.pointer + i * ws.maxChannels, shift: ws.shift.pointer + i * ws.maxChannels)
+            if let rgb, let rgbOut {
+                ConvLayer.project(rgb, rows: band0, pixels: pixels, channels: c, out: rgbOut + i * 3 * r * r,
+                                  planeStride: r * r, offset: r0 * r, panel: ws.scratch.panel(worker))
+            }
+        }
+    }
+}
+
+@inline(__always)
+func withOptionalPointer<R>(_ a: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let a else { return body(nil) }
+    return a.withUnsafeBufferPointer { body($0.baseAddress) }
+}
