@@ -1,4 +1,0 @@
-import Testing
-@testable import MSGWeights
-
-@Test func MSGWeightsModuleLoads() { #expect(Bool(true)) }
