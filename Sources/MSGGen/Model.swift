@@ -29,13 +29,14 @@ public final class Model: @unchecked Sendable {
 
     enum Backend {
         case proGAN(ProGANGenerator)
+        case styleGAN(StyleGANGenerator)
     }
 
     public init(file: ModelFile) throws {
         self.file = file
         switch file.config {
         case .proGAN: backend = .proGAN(try ProGANGenerator(model: file))
-        case .styleGAN: throw GenError.unsupported(file.name, "msg-stylegan models are not supported yet")
+        case .styleGAN: backend = .styleGAN(try StyleGANGenerator(model: file))
         }
     }
 
@@ -48,12 +49,26 @@ public final class Model: @unchecked Sendable {
     public var resolutions: [Int] { file.config.resolutions }
 
     public var latentSize: Int {
-        switch backend { case .proGAN(let g): g.config.latentSize }
+        switch backend {
+        case .proGAN(let g): g.config.latentSize
+        case .styleGAN(let g): g.config.latentSize
+        }
+    }
+
+    /// StyleGAN: the number of w inputs (style layers); nil for MSG-ProGAN.
+    public var styleLayerCount: Int? {
+        switch backend {
+        case .proGAN: nil
+        case .styleGAN(let g): g.numLayers
+        }
     }
 
     /// Direct-convolution FLOPs per image (what benchmarks divide by time).
     public var flopsPerImage: Double {
-        switch backend { case .proGAN(let g): g.flopsPerImage }
+        switch backend {
+        case .proGAN(let g): g.flopsPerImage
+        case .styleGAN(let g): g.flopsPerImage
+        }
     }
 
     /// Index of resolution `r` among the outputs, or a clear error.
@@ -68,7 +83,36 @@ public final class Model: @unchecked Sendable {
     public func latent(seed: UInt32) -> [Float] {
         switch backend {
         case .proGAN(let g): Latents.proGAN(seed: seed, latentSize: g.config.latentSize)
+        case .styleGAN(let g): Latents.styleGAN(seed: seed, latentSize: g.config.latentSize)
         }
+    }
+
+    /// The style layers a name selects (SEMANTICS.md: coarse 0-3, middle 4-7,
+    /// fine 8 to the last), or an explicit list / ranges such as "0-3" or "4,5,6".
+    public func styleLayers(_ spec: String) throws -> [Int] {
+        guard let n = styleLayerCount else {
+            throw GenError.styleRange(name, "style mixing needs an msg-stylegan model; this one is \(family.rawValue) (it has no w)")
+        }
+        let named: [String: ClosedRange<Int>] = ["coarse": 0...3, "middle": 4...7, "fine": 8...max(8, n - 1)]
+        var layers: [Int] = []
+        for part in spec.split(separator: ",", omittingEmptySubsequences: false) {
+            let p = part.trimmingCharacters(in: .whitespaces)
+            let range: ClosedRange<Int>
+            if let r = named[p] {
+                range = r
+            } else {
+                let b = p.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+                guard !b.isEmpty, b.count <= 2, let lo = Int(b[0]), let hi = Int(b.count == 2 ? b[1] : b[0]), lo >= 0, lo <= hi else {
+                    throw GenError.styleRange(name, "styles '\(p)' is not coarse, middle, fine, a layer or a range like 0-3")
+                }
+                range = lo...hi
+            }
+            guard range.upperBound < n else {
+                throw GenError.styleRange(name, "styles '\(p)' reach layer \(range.upperBound), but this model has layers 0-\(n - 1)")
+            }
+            layers.append(contentsOf: range)
+        }
+        return Array(Set(layers)).sorted()
     }
 }
 
@@ -79,6 +123,7 @@ public final class Renderer {
     public let batch: Int
     public let threads: Int
     private var proGANWorkspace: ProGANGenerator.Workspace?
+    private var styleGANWorkspace: StyleGANGenerator.Workspace?
 
     public init(model: Model, batch: Int = 8, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.model = model
@@ -112,6 +157,75 @@ public final class Renderer {
             proGANWorkspace = ws
             let z = seeds.flatMap { model.latent(seed: $0) }
             return g.forward(latents: z, count: seeds.count, workspace: ws)
+        case .styleGAN(let g):
+            let t = g.truncation(psi: options.psi, cutoff: options.cutoff)
+            let w = g.mapping(latents: seeds.flatMap { model.latent(seed: $0) }, count: seeds.count)
+            let dl = g.dlatents(w: w, count: seeds.count, psi: t.psi, cutoff: t.cutoff)
+            return synthesize(g, dlatents: dl, noiseSeeds: seeds, options: options)
         }
+    }
+
+    /// The dlatents `[numLayers, dlatent]` a seed maps to under `options`' truncation.
+    public func dlatents(seed: UInt32, options: RenderOptions) throws -> [Float] {
+        guard case .styleGAN(let g) = model.backend else {
+            throw GenError.wrongFamily(model.name, expected: .msgStyleGAN)
+        }
+        let t = g.truncation(psi: options.psi, cutoff: options.cutoff)
+        return g.dlatents(w: g.mapping(latents: model.latent(seed: seed), count: 1), count: 1, psi: t.psi, cutoff: t.cutoff)
+    }
+
+    /// Style mixing (upstream's figure; stylegan2-ada's style_mixing.py): each
+    /// cell takes the row seed's w with `layers` replaced by the column seed's w.
+    /// Truncation only when `options.psi` is given. Random noise, if asked, is
+    /// drawn for the row seed. Calls `onCell(row, col, scales)` row by row.
+    public func mix(rows: [UInt32], cols: [UInt32], layers: [Int], options: RenderOptions,
+                    onCell: (_ row: Int, _ col: Int, _ scales: [Tensor]) throws -> Void) throws {
+        guard case .styleGAN(let g) = model.backend else {
+            throw GenError.styleRange(model.name, "style mixing needs an msg-stylegan model; this one is \(model.family.rawValue) (it has no w)")
+        }
+        guard layers.allSatisfy({ $0 >= 0 && $0 < g.numLayers }) else {
+            throw GenError.styleRange(model.name, "mixing layers \(layers) outside 0-\(g.numLayers - 1)")
+        }
+        var opts = options
+        if opts.psi == nil { opts.psi = 1 }
+        let rowW = try rows.map { try dlatents(seed: $0, options: opts) }
+        let colW = try cols.map { try dlatents(seed: $0, options: opts) }
+        let d = g.config.dlatentSize
+        var cells: [(Int, Int)] = []
+        for r in rows.indices { for c in cols.indices { cells.append((r, c)) } }
+        var start = 0
+        while start < cells.count {
+            let chunk = Array(cells[start..<min(cells.count, start + batch)])
+            var dl: [Float] = []
+            for (r, c) in chunk {
+                var w = rowW[r]
+                for l in layers { for j in 0..<d { w[l * d + j] = colW[c][l * d + j] } }
+                dl += w
+            }
+            let out = synthesize(g, dlatents: dl, noiseSeeds: chunk.map { rows[$0.0] }, options: opts)
+            for (j, (r, c)) in chunk.enumerated() { try onCell(r, c, out.map { $0.slice(j) }) }
+            start += chunk.count
+        }
+    }
+
+    /// Synthesis from dlatents for the images whose noise is seeded by `noiseSeeds`.
+    public func synthesize(dlatents: [Float], noiseSeeds: [UInt32], options: RenderOptions) throws -> [Tensor] {
+        guard case .styleGAN(let g) = model.backend else {
+            throw GenError.wrongFamily(model.name, expected: .msgStyleGAN)
+        }
+        return synthesize(g, dlatents: dlatents, noiseSeeds: noiseSeeds, options: options)
+    }
+
+    private func synthesize(_ g: StyleGANGenerator, dlatents: [Float], noiseSeeds: [UInt32], options: RenderOptions) -> [Tensor] {
+        precondition(noiseSeeds.count <= batch)
+        let ws = styleGANWorkspace ?? g.makeWorkspace(batch: batch, threads: threads)
+        styleGANWorkspace = ws
+        let noise: StyleGANGenerator.Noise
+        switch options.noise {
+        case .const: noise = .stored
+        case .none: noise = .none
+        case .random: noise = .perImage(noiseSeeds.map { StyleNoise.draw(noiseSeed: options.noiseSeed, seed: $0, resolutions: g.layers.map(\.resolution)) })
+        }
+        return g.synthesis(dlatents: dlatents, count: noiseSeeds.count, noise: noise, workspace: ws)
     }
 }
