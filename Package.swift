@@ -46,6 +46,6 @@ let package = Package(
         .testTarget(name: "MSGWeightsTests", dependencies: ["MSGWeights", "MSGTensor"]),
         .testTarget(name: "MSGImageTests", dependencies: ["MSGImage", "MSGTensor"]),
         .testTarget(name: "MSGGenTests", dependencies: ["MSGGen", "MSGWeights", "MSGKernels", "MSGTensor"]),
-        .testTarget(name: "MSGCLITests", dependencies: ["MSGCLI", "MSGGen", "MSGWeights", "MSGImage"]),
+        .testTarget(name: "MSGCLITests", dependencies: ["MSGCLI", "MSGGen", "MSGWeights", "MSGImage", "MSGTensor", "msg-gen"]),
     ]
 )

@@ -14,7 +14,7 @@ public struct BenchCommand: ParsableCommand {
     )
 
     @Option(name: .long, parsing: .upToNextOption, help: "Models: \(BenchModel.allCases.map(\.rawValue).joined(separator: ", ")).")
-    public var models: [BenchModel] = [.progan128, .progan256, .progan1024]
+    public var models: [BenchModel] = BenchModel.allCases
 
     @Option(name: .long, parsing: .upToNextOption, help: "Batch sizes.")
     public var batches: [Int] = [1, 8]
@@ -54,12 +54,20 @@ public struct BenchCommand: ParsableCommand {
 
 public enum BenchModel: String, ExpressibleByArgument, CaseIterable, Sendable {
     case progan128 = "progan-128", progan256 = "progan-256", progan1024 = "progan-1024"
+    case stylegan128small = "stylegan-128s", stylegan256 = "stylegan-256", stylegan1024 = "stylegan-1024"
 
     func makeFile() throws -> ModelFile {
         switch self {
-        case .progan128: try RandomModels.proGAN(depth: 6, latentSize: 512, name: rawValue)
-        case .progan256: try RandomModels.proGAN(depth: 7, latentSize: 512, name: rawValue)
-        case .progan1024: try RandomModels.proGAN(depth: 9, latentSize: 512, name: rawValue)
+        case .progan128: return try RandomModels.proGAN(depth: 6, latentSize: 512, name: rawValue)
+        case .progan256: return try RandomModels.proGAN(depth: 7, latentSize: 512, name: rawValue)
+        case .progan1024: return try RandomModels.proGAN(depth: 9, latentSize: 512, name: rawValue)
+        case .stylegan128small:
+            // A small 128 px configuration: a quarter of the upstream widths.
+            var c = StyleGANConfig(resolution: 128)
+            c.fmapBase = 2048; c.fmapMax = 128; c.latentSize = 128; c.dlatentSize = 128; c.mappingFmaps = 128
+            return try RandomModels.styleGAN(c, name: rawValue)
+        case .stylegan256: return try RandomModels.styleGAN(StyleGANConfig(resolution: 256), name: rawValue)
+        case .stylegan1024: return try RandomModels.styleGAN(StyleGANConfig(resolution: 1024), name: rawValue)
         }
     }
 }

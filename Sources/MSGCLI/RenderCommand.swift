@@ -26,6 +26,7 @@ public struct RenderCommand: ParsableCommand {
     public var seeds: String?
 
     @OptionGroup public var model: ModelOptions
+    @OptionGroup(title: "MSG-StyleGAN") public var style: StyleOptions
     @OptionGroup public var compute: ComputeOptions
     @OptionGroup public var output: OutputOptions
 
@@ -38,7 +39,7 @@ public struct RenderCommand: ParsableCommand {
         let renderer = Renderer(model: model, batch: compute.batch, threads: compute.threads)
         let progress = Progress(total: list.count, quiet: output.quiet)
         defer { progress.finish() }
-        let options = RenderOptions()
+        let options = try style.renderOptions(for: model)
         let meta = ImageMetadata(model: model, seeds: list, options: options, scales: output.scales)
 
         switch output.format {

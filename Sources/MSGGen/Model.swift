@@ -180,10 +180,18 @@ public final class Renderer {
     /// drawn for the row seed. Calls `onCell(row, col, scales)` row by row.
     public func mix(rows: [UInt32], cols: [UInt32], layers: [Int], options: RenderOptions,
                     onCell: (_ row: Int, _ col: Int, _ scales: [Tensor]) throws -> Void) throws {
+        try mix(rows: rows, cols: cols, layersPerRow: rows.map { _ in layers }, options: options, onCell: onCell)
+    }
+
+    /// Mixing with its own layer list per row (upstream's figure: rows 0-2
+    /// coarse, 3-4 middle, 5 fine).
+    public func mix(rows: [UInt32], cols: [UInt32], layersPerRow: [[Int]], options: RenderOptions,
+                    onCell: (_ row: Int, _ col: Int, _ scales: [Tensor]) throws -> Void) throws {
+        precondition(layersPerRow.count == rows.count)
         guard case .styleGAN(let g) = model.backend else {
             throw GenError.styleRange(model.name, "style mixing needs an msg-stylegan model; this one is \(model.family.rawValue) (it has no w)")
         }
-        guard layers.allSatisfy({ $0 >= 0 && $0 < g.numLayers }) else {
+        for layers in layersPerRow where !layers.allSatisfy({ $0 >= 0 && $0 < g.numLayers }) {
             throw GenError.styleRange(model.name, "mixing layers \(layers) outside 0-\(g.numLayers - 1)")
         }
         var opts = options
@@ -199,7 +207,7 @@ public final class Renderer {
             var dl: [Float] = []
             for (r, c) in chunk {
                 var w = rowW[r]
-                for l in layers { for j in 0..<d { w[l * d + j] = colW[c][l * d + j] } }
+                for l in layersPerRow[r] { for j in 0..<d { w[l * d + j] = colW[c][l * d + j] } }
                 dl += w
             }
             let out = synthesize(g, dlatents: dl, noiseSeeds: chunk.map { rows[$0.0] }, options: opts)

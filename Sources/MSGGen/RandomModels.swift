@@ -25,6 +25,31 @@ public enum RandomModels {
     }
 }
 
+extension RandomModels {
+    /// An MSG-StyleGAN with upstream-style init: conv, StyleMod and to-RGB
+    /// weights N(0, 1), mapping weights N(0, 1/lrmul), small biases, stored noise N(0, 1).
+    public static func styleGAN(_ cfg: StyleGANConfig, seed: UInt32 = 0, name: String? = nil) throws -> ModelFile {
+        var rng = FastGaussian(seed: seed)
+        let entries = cfg.expectedTensors().map { t -> SafeTensorsWriter.Entry in
+            let n = t.shape.reduce(1, *)
+            let scale: Float
+            if t.name.hasPrefix("G_mapping/") && t.name.hasSuffix("/weight") { scale = Float(1 / cfg.mappingLrmul) }
+            else if t.name.hasSuffix("bias") || t.name == "dlatent_avg" || t.name.hasSuffix("Noise/weight") { scale = 0.1 }
+            else { scale = 1 }
+            return SafeTensorsWriter.Entry(name: t.name, shape: t.shape, floats: (0..<n).map { _ in rng.next() * scale })
+        }
+        let label = name ?? "random-stylegan-\(cfg.resolution)"
+        let bytes = SafeTensorsWriter.encode(entries, metadata: [
+            "msg-gen.format": "1",
+            "msg-gen.family": ModelFamily.msgStyleGAN.rawValue,
+            "msg-gen.config": cfg.configJSON,
+            "msg-gen.name": label,
+            "msg-gen.source": "random initialisation (seed \(seed)); renders noise",
+        ])
+        return try ModelFile(file: SafeTensorsFile(bytes: bytes, source: label), fallbackName: label)
+    }
+}
+
 /// A quick Gaussian source for random weights (xorshift + Box-Muller); not the
 /// seed contract (that is RandomState), just reproducible filler.
 struct FastGaussian {

@@ -1,4 +1,0 @@
-import Testing
-@testable import MSGCLI
-
-@Test func MSGCLIModuleLoads() { #expect(Bool(true)) }

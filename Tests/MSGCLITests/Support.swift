@@ -1,0 +1,2 @@
+import MSGWeights
+typealias MSGWeightsFile = SafeTensorsFile
