@@ -1,3 +1,295 @@
 #include "msg_png.h"
+
 #include <png.h>
-int msg_png_version(void) { return PNG_LIBPNG_VER; }
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+/* MARK: - Error plumbing */
+
+typedef struct {
+    char *err;
+    size_t capacity;
+    int has_error;
+} msg_png_context;
+
+static void copy_message(msg_png_context *ctx, const char *prefix, const char *message) {
+    if (ctx == NULL || ctx->err == NULL || ctx->capacity == 0) return;
+    snprintf(ctx->err, ctx->capacity, "%s%s", prefix, message ? message : "(no message)");
+}
+
+/* libpng must not return from an error callback: longjmp to the setjmp in
+ * the caller below. */
+static void on_error(png_structp png, png_const_charp message) {
+    msg_png_context *ctx = (msg_png_context *)png_get_error_ptr(png);
+    copy_message(ctx, "libpng: ", message);
+    if (ctx) ctx->has_error = 1;
+    png_longjmp(png, 1);
+}
+
+/* Warnings are kept (the first one) so that a later failure without its own
+ * message still says something; they never fail a call. */
+static void on_warning(png_structp png, png_const_charp message) {
+    msg_png_context *ctx = (msg_png_context *)png_get_error_ptr(png);
+    if (ctx && !ctx->has_error && ctx->err && ctx->capacity && ctx->err[0] == '\0')
+        copy_message(ctx, "libpng warning: ", message);
+}
+
+static void set_error(char *err, size_t capacity, const char *message) {
+    if (err && capacity) snprintf(err, capacity, "%s", message);
+}
+
+/* MARK: - Encoding */
+
+typedef struct {
+    uint8_t *data;
+    size_t size;
+    size_t capacity;
+} growable_buffer;
+
+static void write_to_buffer(png_structp png, png_bytep bytes, png_size_t length) {
+    growable_buffer *buffer = (growable_buffer *)png_get_io_ptr(png);
+    if (length > SIZE_MAX - buffer->size) png_error(png, "output too large");
+    size_t needed = buffer->size + length;
+    if (needed > buffer->capacity) {
+        size_t capacity = buffer->capacity ? buffer->capacity : 4096;
+        while (capacity < needed) {
+            if (capacity > SIZE_MAX / 2) { capacity = needed; break; }
+            capacity *= 2;
+        }
+        uint8_t *grown = (uint8_t *)realloc(buffer->data, capacity);
+        if (grown == NULL) png_error(png, "out of memory growing the output buffer");
+        buffer->data = grown;
+        buffer->capacity = capacity;
+    }
+    memcpy(buffer->data + buffer->size, bytes, length);
+    buffer->size = needed;
+}
+
+static void flush_buffer(png_structp png) { (void)png; }
+
+typedef struct {
+    msg_png_context ctx;
+    growable_buffer buffer;
+} encode_session;
+
+int msg_png_encode_rgb8(const uint8_t *pixels, uint32_t width, uint32_t height,
+                        const msg_png_text *texts, size_t text_count,
+                        int compression_level,
+                        uint8_t **out, size_t *out_size,
+                        char *err, size_t err_capacity) {
+    if (err && err_capacity) err[0] = '\0';
+    *out = NULL;
+    *out_size = 0;
+    if (width == 0 || height == 0 || width > PNG_USER_WIDTH_MAX || height > PNG_USER_HEIGHT_MAX) {
+        set_error(err, err_capacity, "image dimensions out of range for PNG");
+        return 1;
+    }
+    if (compression_level < Z_NO_COMPRESSION || compression_level > Z_BEST_COMPRESSION) {
+        set_error(err, err_capacity, "compression level must be 0...9");
+        return 1;
+    }
+    if (text_count > (size_t)INT32_MAX) {
+        set_error(err, err_capacity, "too many text chunks");
+        return 1;
+    }
+
+    /* State that changes after setjmp lives on the heap, reached through
+     * pointers that are never reassigned, so the longjmp path reads it
+     * reliably without volatile locals. */
+    encode_session *session = (encode_session *)calloc(1, sizeof(encode_session));
+    png_bytep *rows = (png_bytep *)malloc(sizeof(png_bytep) * height);
+    png_textp chunks = text_count ? (png_textp)calloc(text_count, sizeof(png_text)) : NULL;
+    if (session == NULL || rows == NULL || (text_count && chunks == NULL)) {
+        free(session);
+        free(rows);
+        free(chunks);
+        set_error(err, err_capacity, "out of memory");
+        return 1;
+    }
+    session->ctx.err = err;
+    session->ctx.capacity = err_capacity;
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &session->ctx, on_error, on_warning);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (png == NULL || info == NULL) {
+        png_destroy_write_struct(png ? &png : NULL, NULL);
+        free(session);
+        free(rows);
+        free(chunks);
+        set_error(err, err_capacity, "libpng: could not create the write structures");
+        return 1;
+    }
+
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        if (!session->ctx.has_error) set_error(err, err_capacity, "libpng: encoding failed");
+        free(session->buffer.data);
+        free(session);
+        free(rows);
+        free(chunks);
+        return 1;
+    }
+
+    png_set_write_fn(png, &session->buffer, write_to_buffer, flush_buffer);
+    png_set_compression_level(png, compression_level);
+    png_set_IHDR(png, info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    for (size_t i = 0; i < text_count; i++) {
+        chunks[i].key = (png_charp)texts[i].key;
+        chunks[i].text = (png_charp)texts[i].value;
+        chunks[i].text_length = strlen(texts[i].value);
+        chunks[i].compression = texts[i].is_utf8 ? PNG_ITXT_COMPRESSION_NONE : PNG_TEXT_COMPRESSION_NONE;
+    }
+    if (text_count) png_set_text(png, info, chunks, (int)text_count);
+
+    size_t stride = (size_t)width * 3;
+    for (uint32_t y = 0; y < height; y++) rows[y] = (png_bytep)(pixels + (size_t)y * stride);
+    png_set_rows(png, info, rows);
+    png_write_png(png, info, PNG_TRANSFORM_IDENTITY, NULL);
+
+    png_destroy_write_struct(&png, &info);
+    free(rows);
+    free(chunks);
+    *out = session->buffer.data;
+    *out_size = session->buffer.size;
+    free(session);
+    if (err && err_capacity) err[0] = '\0';
+    return 0;
+}
+
+/* MARK: - Decoding */
+
+typedef struct {
+    const uint8_t *data;
+    size_t size;
+    size_t offset;
+} memory_reader;
+
+static void read_from_memory(png_structp png, png_bytep bytes, png_size_t length) {
+    memory_reader *reader = (memory_reader *)png_get_io_ptr(png);
+    if (length > reader->size - reader->offset) png_error(png, "truncated PNG data");
+    memcpy(bytes, reader->data + reader->offset, length);
+    reader->offset += length;
+}
+
+/* State that changes after setjmp, on the heap (see encode_session). */
+typedef struct {
+    msg_png_context ctx;
+    memory_reader reader;
+    png_bytep *rows;
+    uint8_t *pixels;
+    uint8_t *texts;
+} decode_session;
+
+int msg_png_decode_rgb8(const uint8_t *data, size_t size, uint32_t max_dimension,
+                        uint8_t **pixels, uint32_t *width, uint32_t *height,
+                        uint8_t **texts, size_t *texts_size, size_t *text_count,
+                        char *err, size_t err_capacity) {
+    if (err && err_capacity) err[0] = '\0';
+    *pixels = NULL;
+    *texts = NULL;
+    *texts_size = 0;
+    *text_count = 0;
+    *width = 0;
+    *height = 0;
+    if (size < 8 || png_sig_cmp((png_const_bytep)data, 0, 8) != 0) {
+        set_error(err, err_capacity, "not a PNG (bad signature)");
+        return 1;
+    }
+
+    decode_session *session = (decode_session *)calloc(1, sizeof(decode_session));
+    if (session == NULL) {
+        set_error(err, err_capacity, "out of memory");
+        return 1;
+    }
+    session->ctx.err = err;
+    session->ctx.capacity = err_capacity;
+    session->reader.data = data;
+    session->reader.size = size;
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &session->ctx, on_error, on_warning);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (png == NULL || info == NULL) {
+        png_destroy_read_struct(png ? &png : NULL, NULL, NULL);
+        free(session);
+        set_error(err, err_capacity, "libpng: could not create the read structures");
+        return 1;
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_read_struct(&png, &info, NULL);
+        if (!session->ctx.has_error) set_error(err, err_capacity, "libpng: decoding failed");
+        free(session->rows);
+        free(session->pixels);
+        free(session->texts);
+        free(session);
+        return 1;
+    }
+
+    png_set_read_fn(png, &session->reader, read_from_memory);
+    png_set_user_limits(png, max_dimension, max_dimension);
+    png_read_info(png, info);
+
+    png_uint_32 w = 0, h = 0;
+    int bit_depth = 0, color_type = 0, interlace = 0;
+    png_get_IHDR(png, info, &w, &h, &bit_depth, &color_type, &interlace, NULL, NULL);
+    if (bit_depth != 8 || color_type != PNG_COLOR_TYPE_RGB) {
+        char message[160];
+        snprintf(message, sizeof message,
+                 "unsupported PNG format: bit depth %d, color type %d (only 8-bit RGB, color type 2, is read)",
+                 bit_depth, color_type);
+        png_error(png, message);
+    }
+    if (png_get_valid(png, info, PNG_INFO_tRNS)) png_error(png, "unsupported PNG format: RGB with tRNS transparency");
+    if (interlace != PNG_INTERLACE_NONE) png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+
+    size_t stride = (size_t)w * 3;
+    if (png_get_rowbytes(png, info) != stride) png_error(png, "unexpected row size");
+    if (h != 0 && stride > SIZE_MAX / h) png_error(png, "image too large");
+    session->pixels = (uint8_t *)malloc(stride * h);
+    session->rows = (png_bytep *)malloc(sizeof(png_bytep) * h);
+    if (session->pixels == NULL || session->rows == NULL) png_error(png, "out of memory for the image");
+    for (png_uint_32 y = 0; y < h; y++) session->rows[y] = session->pixels + (size_t)y * stride;
+    png_read_image(png, session->rows);
+    png_read_end(png, info);
+
+    /* Text chunks before and after the image data both end up in info. */
+    png_textp chunks = NULL;
+    int count = png_get_text(png, info, &chunks, NULL);
+    size_t total = 0;
+    for (int i = 0; i < count; i++) {
+        size_t length = chunks[i].compression >= PNG_ITXT_COMPRESSION_NONE ? chunks[i].itxt_length : chunks[i].text_length;
+        total += 1 + strlen(chunks[i].key) + 1 + length + 1;
+    }
+    if (count > 0) {
+        session->texts = (uint8_t *)malloc(total);
+        if (session->texts == NULL) png_error(png, "out of memory for text chunks");
+        uint8_t *cursor = session->texts;
+        for (int i = 0; i < count; i++) {
+            int utf8 = chunks[i].compression >= PNG_ITXT_COMPRESSION_NONE;
+            size_t length = utf8 ? chunks[i].itxt_length : chunks[i].text_length;
+            size_t key_length = strlen(chunks[i].key);
+            *cursor++ = (uint8_t)utf8;
+            memcpy(cursor, chunks[i].key, key_length + 1);
+            cursor += key_length + 1;
+            if (length) memcpy(cursor, chunks[i].text, length);
+            cursor += length;
+            *cursor++ = 0;
+        }
+    }
+
+    png_destroy_read_struct(&png, &info, NULL);
+    free(session->rows);
+    *pixels = session->pixels;
+    *width = w;
+    *height = h;
+    *texts = session->texts;
+    free(session);
+    *texts_size = total;
+    *text_count = count > 0 ? (size_t)count : 0;
+    if (err && err_capacity) err[0] = '\0';
+    return 0;
+}
+
+void msg_png_free(void *pointer) { free(pointer); }

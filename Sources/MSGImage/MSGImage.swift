@@ -1,1 +1,0 @@
-// Module MSGImage: see docs/DESIGN.md.

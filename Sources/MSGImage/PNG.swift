@@ -1,0 +1,140 @@
+import CMSGPNG
+
+/// 8-bit RGB PNG through libpng (all libpng calls live in CMSGPNG/msg_png.c).
+public enum PNG {
+    /// Largest side `decode` accepts, checked before anything is allocated.
+    public static let maxDecodeDimension = 16_384
+
+    /// Encodes `image` as a non-interlaced 8-bit RGB PNG with one text chunk
+    /// per entry of `text`, in order. Keys follow the PNG keyword rules
+    /// (1-79 printable Latin-1 characters, no leading, trailing or double
+    /// spaces). A value that Latin-1 can hold is written as `tEXt`; any other
+    /// value as an uncompressed `iTXt` (UTF-8), so nothing is mangled.
+    public static func encode(_ image: RGBImage, text: [(key: String, value: String)] = [],
+                              compressionLevel: Int = 6) throws(ImageError) -> [UInt8] {
+        guard (1...Int(Int32.max)).contains(image.width), (1...Int(Int32.max)).contains(image.height) else {
+            throw .invalidImageSize(width: image.width, height: image.height)
+        }
+        guard (0...9).contains(compressionLevel) else { throw .invalidCompressionLevel(compressionLevel) }
+
+        // All keys and values as NUL-terminated bytes in one buffer; the C
+        // records point into it for the duration of the call.
+        var strings: [UInt8] = []
+        var records: [(key: Int, value: Int, utf8: Bool)] = []
+        for (key, value) in text {
+            let keyBytes = try keywordBytes(key)
+            let (valueBytes, utf8) = try textValueBytes(value, key: key)
+            records.append((strings.count, strings.count + keyBytes.count + 1, utf8))
+            strings += keyBytes + [0] + valueBytes + [0]
+        }
+
+        var out: UnsafeMutablePointer<UInt8>?
+        var outSize = 0
+        var message = [CChar](repeating: 0, count: 512)
+        let status = strings.withUnsafeBufferPointer { stringBuffer in
+            stringBuffer.withMemoryRebound(to: CChar.self) { chars in
+                let texts = records.map { record in
+                    msg_png_text(key: chars.baseAddress! + record.key, value: chars.baseAddress! + record.value,
+                                 is_utf8: record.utf8 ? 1 : 0)
+                }
+                return image.pixels.withUnsafeBufferPointer { pixels in
+                    texts.withUnsafeBufferPointer { textBuffer in
+                        msg_png_encode_rgb8(pixels.baseAddress, UInt32(image.width), UInt32(image.height),
+                                            textBuffer.baseAddress, textBuffer.count, Int32(compressionLevel),
+                                            &out, &outSize, &message, message.count)
+                    }
+                }
+            }
+        }
+        guard status == 0, let out else { throw .pngEncodingFailed(cString(message)) }
+        defer { msg_png_free(out) }
+        return Array(UnsafeBufferPointer(start: out, count: outSize))
+    }
+
+    /// Decodes an 8-bit RGB PNG (any other bit depth or colour type is an
+    /// error) with its text chunks (`tEXt` and `zTXt` read as Latin-1, `iTXt`
+    /// as UTF-8; a repeated key keeps its last value).
+    public static func decode(_ bytes: [UInt8]) throws(ImageError) -> (image: RGBImage, text: [String: String]) {
+        var pixels: UnsafeMutablePointer<UInt8>?
+        var width: UInt32 = 0
+        var height: UInt32 = 0
+        var texts: UnsafeMutablePointer<UInt8>?
+        var textsSize = 0
+        var textCount = 0
+        var message = [CChar](repeating: 0, count: 512)
+        let status = bytes.withUnsafeBufferPointer { data in
+            msg_png_decode_rgb8(data.baseAddress, data.count, UInt32(maxDecodeDimension),
+                                &pixels, &width, &height, &texts, &textsSize, &textCount,
+                                &message, message.count)
+        }
+        guard status == 0, let pixels else { throw .pngDecodingFailed(cString(message)) }
+        defer {
+            msg_png_free(pixels)
+            msg_png_free(texts)
+        }
+        let image = RGBImage(width: Int(width), height: Int(height),
+                             pixels: Array(UnsafeBufferPointer(start: pixels, count: Int(width) * Int(height) * 3)))
+        var text: [String: String] = [:]
+        if let texts {
+            // Records: [is_utf8] key NUL value NUL (see msg_png.h).
+            let blob = UnsafeBufferPointer(start: texts, count: textsSize)
+            var i = 0
+            for _ in 0..<textCount {
+                let utf8 = blob[i] != 0
+                i += 1
+                let keyEnd = blob[i...].firstIndex(of: 0)!
+                let valueEnd = blob[(keyEnd + 1)...].firstIndex(of: 0)!
+                let key = latin1String(blob[i..<keyEnd])
+                let valueBytes = blob[(keyEnd + 1)..<valueEnd]
+                text[key] = utf8 ? String(decoding: valueBytes, as: UTF8.self) : latin1String(valueBytes)
+                i = valueEnd + 1
+            }
+        }
+        return (image, text)
+    }
+
+    // MARK: - Text rules (PNG spec, 11.3.4: tEXt keywords)
+
+    static func keywordBytes(_ key: String) throws(ImageError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for scalar in key.unicodeScalars {
+            let v = scalar.value
+            guard (32...126).contains(v) || (161...255).contains(v) else {
+                throw .invalidTextKey(key: key, reason: "U+\(String(v, radix: 16, uppercase: true)) is not a printable Latin-1 character")
+            }
+            bytes.append(UInt8(v))
+        }
+        guard (1...79).contains(bytes.count) else {
+            throw .invalidTextKey(key: key, reason: "must be 1 to 79 characters, has \(bytes.count)")
+        }
+        guard bytes.first != 32, bytes.last != 32 else {
+            throw .invalidTextKey(key: key, reason: "must not start or end with a space")
+        }
+        guard !zip(bytes, bytes.dropFirst()).contains(where: { $0 == 32 && $1 == 32 }) else {
+            throw .invalidTextKey(key: key, reason: "must not contain consecutive spaces")
+        }
+        return bytes
+    }
+
+    /// The value's bytes and whether they are UTF-8 (iTXt) rather than Latin-1 (tEXt).
+    static func textValueBytes(_ value: String, key: String) throws(ImageError) -> ([UInt8], Bool) {
+        guard !value.unicodeScalars.contains("\0") else {
+            throw .invalidTextValue(key: key, reason: "contains a NUL character")
+        }
+        if value.unicodeScalars.allSatisfy({ $0.value <= 255 }) {
+            return (value.unicodeScalars.map { UInt8($0.value) }, false)
+        }
+        return (Array(value.utf8), true)
+    }
+
+    static func latin1String<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        var s = String.UnicodeScalarView()
+        s.append(contentsOf: bytes.map { Unicode.Scalar($0) })
+        return String(s)
+    }
+
+    static func cString(_ chars: [CChar]) -> String {
+        let bytes = chars.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return bytes.isEmpty ? "unknown error" : String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import MSGImage
-
-@Test func MSGImageModuleLoads() { #expect(Bool(true)) }
