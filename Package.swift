@@ -44,8 +44,8 @@ let package = Package(
         .testTarget(name: "MSGTensorTests", dependencies: ["MSGTensor"]),
         .testTarget(name: "MSGKernelsTests", dependencies: ["MSGKernels", "MSGTensor"]),
         .testTarget(name: "MSGWeightsTests", dependencies: ["MSGWeights", "MSGTensor"]),
-        .testTarget(name: "MSGImageTests", dependencies: ["MSGImage", "MSGTensor"]),
-        .testTarget(name: "MSGGenTests", dependencies: ["MSGGen", "MSGWeights", "MSGKernels", "MSGTensor"]),
+        .testTarget(name: "MSGImageTests", dependencies: ["MSGImage", "MSGTensor"], exclude: ["Fixtures"]),
+        .testTarget(name: "MSGGenTests", dependencies: ["MSGGen", "MSGWeights", "MSGKernels", "MSGTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "MSGCLITests", dependencies: ["MSGCLI", "MSGGen", "MSGWeights", "MSGImage", "MSGTensor", "msg-gen"]),
     ]
 )

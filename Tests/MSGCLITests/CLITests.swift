@@ -73,7 +73,7 @@ func runCLI(_ args: [String]) throws {
     }
 
     @Test func missingDefaultIsAClearError() throws {
-        try inTemporaryDirectory { dir in
+        _ = try inTemporaryDirectory { dir in
             #expect(throws: CLIError.self) {
                 try WeightsLocator.defaultModelPath(environment: [:], currentDirectory: dir, executablePath: dir + "/bin/x")
             }
@@ -102,7 +102,7 @@ func runCLI(_ args: [String]) throws {
                 try RGBImage(chw: Renderer(model: model, batch: 1).forward(seeds: [UInt32(s)]).last!.slice(0))
             }
             #expect(image == Layout.grid(cells))
-            #expect(!FileManager.default.contentsOfDirectory(atPath: dir).contains { $0.contains("tmp") })
+            #expect(try !FileManager.default.contentsOfDirectory(atPath: dir).contains { $0.contains("tmp") })
         }
     }
 
