@@ -27,10 +27,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // libpng reports errors by longjmp: the setjmp lives in this small C target.
         .target(name: "CMSGPNG", dependencies: ["CPNG", "CZlib"]),
+        // Hand-vectorised kernels (AVX-512 chosen at run time, portable C otherwise).
+        .target(name: "CMSGKernels", cSettings: [.unsafeFlags(["-O3"])]),
 
         // MARK: - Swift layers
         .target(name: "MSGTensor"),
-        .target(name: "MSGKernels", dependencies: ["MSGTensor", "CBLAS"], swiftSettings: engine),
+        .target(name: "MSGKernels", dependencies: ["MSGTensor", "CBLAS", "CMSGKernels"], swiftSettings: engine),
         .target(name: "MSGWeights", dependencies: ["MSGTensor"]),
         .target(name: "MSGImage", dependencies: ["MSGTensor", "CMSGPNG"]),
         .target(name: "MSGGen", dependencies: ["MSGTensor", "MSGKernels", "MSGWeights"], swiftSettings: engine),

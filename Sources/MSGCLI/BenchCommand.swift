@@ -25,6 +25,15 @@ public struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Worker threads (default: all cores).")
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(name: .long, parsing: .upToNextOption, help: "Benchmark these weights files instead of the random models.")
+    public var weights: [String] = []
+
+    @Flag(name: .long, help: "Also print a per-layer time breakdown.")
+    public var profile = false
+
+    @Flag(name: .long, help: "Skip the SGEMM peak measurement.")
+    public var noPeak = false
+
     public init() {}
 
     public mutating func validate() throws {
@@ -34,18 +43,29 @@ public struct BenchCommand: ParsableCommand {
     }
 
     public func run() throws {
-        let peak = Bench.sgemmPeak(threads: threads)
         print(Bench.machineLine(threads: threads))
-        print(String(format: "sgemm peak: %.1f GFLOP/s (2048^3, %d threads, median of 5)", peak, threads))
-        print("model         batch   ms/img   min ms/img   GFLOP/s   %peak   peak RSS MB")
-        for spec in models {
-            let model = try Model(file: spec.makeFile())
+        let peak = noPeak ? Double.nan : Bench.sgemmPeak(threads: threads)
+        if !noPeak { print(String(format: "sgemm peak: %.1f GFLOP/s (2048^3, %d threads, median of 5)", peak, threads)) }
+        print("model            batch   ms/img   min ms/img   GFLOP/img   GFLOP/s   %peak   peak RSS MB")
+        fflush(nil)
+        let sources: [(String, () throws -> Model)] = weights.isEmpty
+            ? models.map { m in (m.rawValue, { try Model(file: m.makeFile()) }) }
+            : weights.map { w in (URL(fileURLWithPath: w).deletingPathExtension().lastPathComponent, { try Model.load(path: w) }) }
+        for (label, make) in sources {
+            let model = try make()
             for b in batches {
-                let r = try Bench.measure(model: model, batch: b, threads: threads, iterations: iterations)
-                print(String(format: "%-12@ %6d %8.1f %12.1f %9.1f %6.0f%% %12.0f",
-                             spec.rawValue as NSString, b, r.msPerImage, r.minMsPerImage,
-                             model.flopsPerImage / (r.msPerImage * 1e6), 100 * model.flopsPerImage / (r.msPerImage * 1e6) / peak,
-                             r.peakRSSMB))
+                let r = try Bench.measure(model: model, batch: b, threads: threads, iterations: iterations, profile: profile)
+                let gflops = model.flopsPerImage / (r.msPerImage * 1e6)
+                print(String(format: "%-15@ %6d %8.1f %12.1f %11.1f %9.1f %6.0f%% %12.0f",
+                             label as NSString, b, r.msPerImage, r.minMsPerImage, model.flopsPerImage / 1e9,
+                             gflops, 100 * gflops / peak, r.peakRSSMB))
+                if let p = r.profile {
+                    let total = p.order.reduce(0.0) { $0 + p.seconds[$1]! }
+                    for label in p.order {
+                        let ms = p.seconds[label]! * 1000 / Double(p.passes * b)
+                        print(String(format: "    %-32@ %8.2f ms/img %5.1f%%", label as NSString, ms, 100 * p.seconds[label]! / total))
+                    }
+                }
                 fflush(nil)
             }
         }
@@ -73,9 +93,9 @@ public enum BenchModel: String, ExpressibleByArgument, CaseIterable, Sendable {
 }
 
 enum Bench {
-    struct Result { var msPerImage: Double; var minMsPerImage: Double; var peakRSSMB: Double }
+    struct Result { var msPerImage: Double; var minMsPerImage: Double; var peakRSSMB: Double; var profile: LayerProfile? }
 
-    static func measure(model: Model, batch: Int, threads: Int, iterations: Int) throws -> Result {
+    static func measure(model: Model, batch: Int, threads: Int, iterations: Int, profile: Bool = false) throws -> Result {
         resetPeakRSS()
         let renderer = Renderer(model: model, batch: batch, threads: threads)
         let seeds = (0..<batch).map { UInt32($0) }
@@ -87,7 +107,16 @@ enum Bench {
             times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 / Double(batch))
         }
         times.sort()
-        return Result(msPerImage: times[times.count / 2], minMsPerImage: times[0], peakRSSMB: peakRSSMB())
+        let rss = peakRSSMB()
+        var layers: LayerProfile?
+        if profile {
+            // Separate passes, so timing the layers cannot perturb the figures above.
+            layers = LayerProfile()
+            renderer.profile = layers
+            for _ in 0..<iterations { _ = try renderer.forward(seeds: seeds) }
+            renderer.profile = nil
+        }
+        return Result(msPerImage: times[times.count / 2], minMsPerImage: times[0], peakRSSMB: rss, profile: layers)
     }
 
     static func sgemmPeak(threads: Int) -> Double {
@@ -112,7 +141,7 @@ enum Bench {
             .map { $0.split(separator: ":", maxSplits: 1).last!.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
         let cfg = BLAS.configuration.trimmingCharacters(in: .whitespaces)
         return "machine: \(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(threads) threads; "
-            + "OpenBLAS core \(BLAS.coreName) (\(BLAS.coreNote)); \(cfg)"
+            + "OpenBLAS core \(BLAS.coreName) (\(BLAS.coreNote)); \(cfg); own kernels \(BLAS.kernelISA)"
     }
 
     /// Linux: writing 5 to clear_refs resets the peak-RSS mark (VmHWM).

@@ -125,6 +125,11 @@ public final class Renderer {
     private var proGANWorkspace: ProGANGenerator.Workspace?
     private var styleGANWorkspace: StyleGANGenerator.Workspace?
 
+    /// Attach to time every layer (bench --profile).
+    public var profile: LayerProfile? {
+        didSet { proGANWorkspace?.profile = profile; styleGANWorkspace?.profile = profile }
+    }
+
     public init(model: Model, batch: Int = 8, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.model = model
         self.batch = max(1, batch)
@@ -154,6 +159,7 @@ public final class Renderer {
         switch model.backend {
         case .proGAN(let g):
             let ws = proGANWorkspace ?? g.makeWorkspace(batch: batch, threads: threads)
+            ws.profile = profile
             proGANWorkspace = ws
             let z = seeds.flatMap { model.latent(seed: $0) }
             return g.forward(latents: z, count: seeds.count, workspace: ws)
@@ -227,6 +233,7 @@ public final class Renderer {
     private func synthesize(_ g: StyleGANGenerator, dlatents: [Float], noiseSeeds: [UInt32], options: RenderOptions) -> [Tensor] {
         precondition(noiseSeeds.count <= batch)
         let ws = styleGANWorkspace ?? g.makeWorkspace(batch: batch, threads: threads)
+        ws.profile = profile
         styleGANWorkspace = ws
         let noise: StyleGANGenerator.Noise
         switch options.noise {

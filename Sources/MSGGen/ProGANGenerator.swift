@@ -83,6 +83,8 @@ public final class ProGANGenerator: @unchecked Sendable {
         let a: AlignedBuffer
         let b: AlignedBuffer
         let scratch: ConvScratch
+        /// Per-layer timing for `bench --profile` (nil: off).
+        public var profile: LayerProfile?
 
         init(generator g: ProGANGenerator, batch: Int, threads: Int) {
             self.batch = batch
@@ -126,6 +128,8 @@ public final class ProGANGenerator: @unchecked Sendable {
 
         // Block 0, conv_1: per image (batching must not change an image's bits).
         BLAS.setThreads(threads)
+        let prof = ws.profile
+        prof.measure("4x4 conv_1 (deconv)") {
         z.withUnsafeBufferPointer { zp in
             deconv.withUnsafeBufferPointer { wp in
                 for i in 0..<n {
@@ -137,23 +141,31 @@ public final class ProGANGenerator: @unchecked Sendable {
         deconvBias.withUnsafeBufferPointer { bp in
             Epilogue(leakySlope: 0.2).apply(rows: x, pixels: n * 16, channels: l, bias: bp.baseAddress!)
         }
+        }
         // Block 0, conv_2 + its to-RGB.
+        prof.measure("4x4 conv_2 + rgb") {
         outputs[0].data.withUnsafeMutableBufferPointer { op in
             layers[0].run(x: x, y: y, batch: n, h: 4, w: 4, scratch: ws.scratch, threads: threads,
                           rgb: rgb[0], rgbOut: op.baseAddress!)
         }
+        }
         swap(&x, &y)
         var size = 4
         for i in 1..<config.depth {
-            layers[2 * i - 1].run(x: x, y: y, batch: n, h: size, w: size, scratch: ws.scratch, threads: threads)
+            prof.measure("\(2 * size)x\(2 * size) conv_1 (up)") {
+                layers[2 * i - 1].run(x: x, y: y, batch: n, h: size, w: size, scratch: ws.scratch, threads: threads)
+            }
             swap(&x, &y)
             size *= 2
-            outputs[i].data.withUnsafeMutableBufferPointer { op in
-                layers[2 * i].run(x: x, y: y, batch: n, h: size, w: size, scratch: ws.scratch, threads: threads,
-                                  rgb: rgb[i], rgbOut: op.baseAddress!)
+            prof.measure("\(size)x\(size) conv_2 + rgb") {
+                outputs[i].data.withUnsafeMutableBufferPointer { op in
+                    layers[2 * i].run(x: x, y: y, batch: n, h: size, w: size, scratch: ws.scratch, threads: threads,
+                                      rgb: rgb[i], rgbOut: op.baseAddress!)
+                }
             }
             swap(&x, &y)
         }
+        prof?.endPass()
         return outputs
     }
 }

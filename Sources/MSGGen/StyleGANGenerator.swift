@@ -129,7 +129,13 @@ public final class StyleGANGenerator: @unchecked Sendable {
         var f = mapping.reduce(0.0) { $0 + 2 * Double($1.fin * $1.fout) }
         for layer in layers {
             let r2 = Double(layer.resolution * layer.resolution), c = Double(layer.channels)
-            if let conv = layer.conv { f += 2 * 9 * Double(conv.cin) * c * r2 }
+            if let conv = layer.conv {
+                // What upstream computes: a fused up-conv is a stride-2 transposed
+                // conv with a 4x4 kernel on the low-resolution input (4 taps per
+                // output pixel); the rest are 3x3 convs at the output resolution.
+                let fused = conv.upsample && config.usesFusedUpConv(resolution: layer.resolution)
+                f += 2 * (fused ? 4 : 9) * Double(conv.cin) * c * r2
+            }
             if layer.styleWeights != nil { f += 2 * Double(config.dlatentSize) * 2 * c }
         }
         for (i, r) in resolutions.enumerated() { f += 2 * Double(config.channels(stage: i + 1)) * 3 * Double(r * r) }
@@ -206,6 +212,8 @@ public final class StyleGANGenerator: @unchecked Sendable {
         let maxChannels: Int
         let scale: AlignedBuffer, shift: AlignedBuffer
         let styles: AlignedBuffer         // [batch, styleLength]
+        /// Per-layer timing for `bench --profile` (nil: off).
+        public var profile: LayerProfile?
 
         init(generator g: StyleGANGenerator, batch: Int, threads: Int) {
             self.batch = batch
@@ -257,7 +265,9 @@ public final class StyleGANGenerator: @unchecked Sendable {
         let threads = ws.threads
         var outputs = resolutions.map { Tensor(zeros: [n, 3, $0, $0]) }
 
+        let prof = ws.profile
         // Styles of every layer, per image: s = w_l @ A_l + b_l.
+        prof.measure("styles") {
         BLAS.setThreads(1)
         dlatents.withUnsafeBufferPointer { dp in
             for i in 0..<n {
@@ -273,6 +283,7 @@ public final class StyleGANGenerator: @unchecked Sendable {
             }
         }
         BLAS.setThreads(threads)
+        }
 
         var x = ws.act[0].pointer, y = ws.act[1].pointer, z = ws.act[2].pointer
         // Layer 0: the learned const, the same for every image.
@@ -286,6 +297,7 @@ public final class StyleGANGenerator: @unchecked Sendable {
             let conv = layer.conv!
             let r = layer.resolution, h = conv.upsample ? r / 2 : r
             let isLast = l % 2 == 1
+            prof.measure("\(r)x\(r) layer \(l)\(conv.upsample ? " up" : "")\(isLast ? " + rgb" : "")") {
             if conv.upsample {
                 conv.run(x: x, y: y, batch: n, h: h, w: h, scratch: ws.scratch, threads: threads)
                 if let f = blurFilter {
@@ -308,8 +320,10 @@ public final class StyleGANGenerator: @unchecked Sendable {
             } else {
                 epiloguePass2(layer: l, buffer: y, count: n, ws: ws, rgbOut: nil)
             }
+            }
             swap(&x, &y)
         }
+        prof?.endPass()
         return outputs
     }
 

@@ -1,4 +1,5 @@
 import CBLAS
+import CMSGKernels
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -86,6 +87,9 @@ public enum BLAS {
         return String(decoding: bytes, as: UTF8.self)
     }
     private struct CPUInfoUnreadable: Error {}
+
+    /// Instruction set of msg-gen's own vector kernels ("AVX-512" or "portable C").
+    public static var kernelISA: String { msg_kernels_isa() == 2 ? "AVX-512" : "portable C" }
 
     // MARK: - Threads
 

@@ -1,3 +1,4 @@
+import CMSGKernels
 import MSGTensor
 
 /// Per-worker scratch for conv layers, sized once per (model, batch) by the
@@ -47,12 +48,28 @@ public struct ConvLayer: Sendable {
     public let phases: [PackedConv]      // its 4 phase kernels (used when upsample)
     public let upsample: Bool
     public let epilogue: Epilogue
+    /// Direct NHWC kernel instead of im2col + GEMM.
+    public let direct: Bool
 
-    public init(conv: PackedConv, upsample: Bool, epilogue: Epilogue) {
+    /// How a layer computes its correlation.
+    public enum Strategy: Sendable {
+        /// Direct for few channels on CPUs with the vector kernel (where GEMM
+        /// with N <= 64 is bound by packing its inputs), GEMM otherwise.
+        case auto
+        case gemm
+        case direct
+    }
+
+    public init(conv: PackedConv, upsample: Bool, epilogue: Epilogue, strategy: Strategy = .auto) {
         self.conv = conv
         self.upsample = upsample
         self.phases = upsample ? conv.upsamplePhases() : []
         self.epilogue = epilogue
+        switch strategy {
+        case .gemm: direct = false
+        case .direct: direct = true
+        case .auto: direct = msg_kernels_isa() == 2 && conv.cout % 16 == 0 && conv.cout <= 64 && conv.cin <= 64
+        }
     }
 
     public var cin: Int { conv.cin }
@@ -70,7 +87,7 @@ public struct ConvLayer: Sendable {
     public func scratchNeeds(h: Int, w: Int) -> (col: Int, panel: Int) {
         let rows = min(tileRows(inputWidth: w), h)
         let pixels = rows * w
-        return (pixels * gemmK, pixels * max(upsample ? cout : 0, 3))
+        return (direct ? 0 : pixels * gemmK, pixels * max(upsample ? cout : 0, 3))
     }
 
     /// Tiles per image at input size h x w (plain convs: the hook's tile indices).
@@ -108,10 +125,15 @@ public struct ConvLayer: Sendable {
             let xi = x + n * inStride, yi = y + n * outStride
             let col = scratch.col[worker].pointer
             if !upsample {
-                Im2col.fill(x: xi, h: h, w: w, cin: cin, kh: 3, kw: 3, oy: -1, ox: -1, rows: r0..<r1, col: col)
                 let dst = yi + r0 * w * cout
                 conv.weights.withUnsafeBufferPointer { wp in
-                    BLAS.sgemm(m: pixels, n: cout, k: gemmK, a: col, lda: gemmK, b: wp.baseAddress!, ldb: cout, c: dst, ldc: cout)
+                    if direct {
+                        msg_conv_direct(xi, Int32(h), Int32(w), Int32(cin), wp.baseAddress!, 3, 3, -1, -1, Int32(cout),
+                                        Int32(r0), Int32(r1), dst)
+                    } else {
+                        Im2col.fill(x: xi, h: h, w: w, cin: cin, kh: 3, kw: 3, oy: -1, ox: -1, rows: r0..<r1, col: col)
+                        BLAS.sgemm(m: pixels, n: cout, k: gemmK, a: col, lda: gemmK, b: wp.baseAddress!, ldb: cout, c: dst, ldc: cout)
+                    }
                 }
                 conv.bias.withUnsafeBufferPointer { epilogue.apply(rows: dst, pixels: pixels, channels: cout, bias: $0.baseAddress!) }
                 hook?(ConvTile(image: n, index: tile, firstPixel: r0 * w, pixels: pixels, rows: dst, worker: worker))
@@ -123,10 +145,15 @@ public struct ConvLayer: Sendable {
             } else {
                 let a = phase >> 1, b = phase & 1
                 let pc = phases[phase]
-                Im2col.fill(x: xi, h: h, w: w, cin: cin, kh: 2, kw: 2, oy: a - 1, ox: b - 1, rows: r0..<r1, col: col)
                 let panel = scratch.panel[worker].pointer
                 pc.weights.withUnsafeBufferPointer { wp in
-                    BLAS.sgemm(m: pixels, n: cout, k: gemmK, a: col, lda: gemmK, b: wp.baseAddress!, ldb: cout, c: panel, ldc: cout)
+                    if direct {
+                        msg_conv_direct(xi, Int32(h), Int32(w), Int32(cin), wp.baseAddress!, 2, 2, Int32(a - 1), Int32(b - 1),
+                                        Int32(cout), Int32(r0), Int32(r1), panel)
+                    } else {
+                        Im2col.fill(x: xi, h: h, w: w, cin: cin, kh: 2, kw: 2, oy: a - 1, ox: b - 1, rows: r0..<r1, col: col)
+                        BLAS.sgemm(m: pixels, n: cout, k: gemmK, a: col, lda: gemmK, b: wp.baseAddress!, ldb: cout, c: panel, ldc: cout)
+                    }
                 }
                 pc.bias.withUnsafeBufferPointer { epilogue.apply(rows: panel, pixels: pixels, channels: cout, bias: $0.baseAddress!) }
                 // Scatter phase (a, b) to output pixels (2y + a, 2x + b).

@@ -8,6 +8,8 @@
 ///                                        (x * (s0 + 1) + s1), then to-RGB while hot.
 ///
 /// Rows are pixels of an NHWC image, `c` floats each.
+import CMSGKernels
+
 public enum StyleOps {
     /// Pass 1 on `pixels` rows in place; `noise` holds one value per pixel
     /// (starting at this band's first pixel) or nil; sums go to `stats`
@@ -48,6 +50,12 @@ public enum StyleOps {
     @inline(__always)
     public static func blur(src: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>, h: Int, w: Int, c: Int,
                             rows: Range<Int>, filter f: (Float, Float, Float)) {
+        msg_blur3(src, dst, Int32(h), Int32(w), Int32(c), Int32(rows.lowerBound), Int32(rows.upperBound), f.0, f.1, f.2)
+    }
+
+    /// The Swift body of `blur`, kept as a second implementation for tests.
+    public static func blurSwift(src: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>, h: Int, w: Int, c: Int,
+                                 rows: Range<Int>, filter f: (Float, Float, Float)) {
         let k = [f.0, f.1, f.2]
         for y in rows {
             for x in 0..<w {

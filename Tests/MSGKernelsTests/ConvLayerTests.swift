@@ -21,6 +21,10 @@ struct ConvCase: CustomTestStringConvertible, Sendable {
     var testDescription: String { "cin \(cin) cout \(cout) \(size)px batch \(batch)\(upsample ? " up" : "")\(pixelNorm ? " pn" : "") t\(threads)" }
 }
 
+extension ConvLayer.Strategy: CustomTestStringConvertible {
+    public var testDescription: String { "\(self)" }
+}
+
 // The grid STYLE.md asks for: channels 1/3/16/512, sizes 1/4/8/33, odd batch, both thread modes.
 let convCases: [ConvCase] = [
     .init(cin: 1, cout: 3, size: 1, batch: 1, upsample: false, pixelNorm: false, threads: 1),
@@ -31,16 +35,22 @@ let convCases: [ConvCase] = [
     .init(cin: 1, cout: 16, size: 33, batch: 1, upsample: true, pixelNorm: true, threads: 2),
     .init(cin: 512, cout: 16, size: 4, batch: 1, upsample: true, pixelNorm: true, threads: 2),
     .init(cin: 16, cout: 512, size: 8, batch: 1, upsample: false, pixelNorm: true, threads: 2),
+    // Direct-kernel shapes: 16/32/48/64 output channels, pixel blocks cut by odd widths.
+    .init(cin: 32, cout: 16, size: 19, batch: 1, upsample: true, pixelNorm: true, threads: 2),
+    .init(cin: 16, cout: 32, size: 13, batch: 3, upsample: false, pixelNorm: false, threads: 2),
+    .init(cin: 3, cout: 48, size: 7, batch: 1, upsample: false, pixelNorm: true, threads: 1),
+    .init(cin: 64, cout: 64, size: 5, batch: 2, upsample: true, pixelNorm: false, threads: 2),
 ]
 
-@Test(arguments: convCases)
-func convLayerMatchesSlowTwin(_ c: ConvCase) {
+@Test(arguments: convCases, [ConvLayer.Strategy.gemm, .direct])
+func convLayerMatchesSlowTwin(_ c: ConvCase, _ strategy: ConvLayer.Strategy) {
     let (cin, cout, h) = (c.cin, c.cout, c.size)
     let w = noise(cout * cin * 9, seed: 1)
     let bias = noise(cout, seed: 2)
     let scale: Float = 0.37
     let layer = ConvLayer(conv: PackedConv(torchWeight: w, cout: cout, cin: cin, kh: 3, kw: 3, bias: bias, scale: scale),
-                          upsample: c.upsample, epilogue: Epilogue(leakySlope: 0.2, pixelNormEpsilon: c.pixelNorm ? 1e-8 : nil))
+                          upsample: c.upsample, epilogue: Epilogue(leakySlope: 0.2, pixelNormEpsilon: c.pixelNorm ? 1e-8 : nil),
+                          strategy: strategy)
     let oh = c.upsample ? 2 * h : h
     let xs = (0..<c.batch).map { noise(cin * h * h, seed: 10 + UInt64($0)) }   // NCHW per image
     var x = [Float](); for img in xs { x += Reference.toNHWC(img, c: cin, h: h, w: h) }

@@ -58,16 +58,18 @@ func styleEpilogueMatchesSlowTwin(_ k: StyleCaseK) {
     }
 }
 
-@Test(arguments: [(1, 1), (3, 4), (16, 33), (512, 5)])
-func blurMatchesSlowTwin(_ c: Int, _ size: Int) {
+@Test(arguments: [(1, 1), (3, 4), (16, 33), (512, 5), (32, 9)], [false, true])
+func blurMatchesSlowTwin(_ cs: (Int, Int), _ swift: Bool) {
+    let (c, size) = cs
     let x = noise(c * size * size, seed: 31)
     let src = Reference.toNHWC(x, c: c, h: size, w: size)
     var dst = [Float](repeating: .nan, count: src.count)
     src.withUnsafeBufferPointer { sp in dst.withUnsafeMutableBufferPointer { dp in
         // Two bands, to cross a band edge.
         let mid = size / 2
-        StyleOps.blur(src: sp.baseAddress!, dst: dp.baseAddress!, h: size, w: size, c: c, rows: 0..<mid, filter: (0.25, 0.5, 0.25))
-        StyleOps.blur(src: sp.baseAddress!, dst: dp.baseAddress!, h: size, w: size, c: c, rows: mid..<size, filter: (0.25, 0.5, 0.25))
+        let blur = swift ? StyleOps.blurSwift : StyleOps.blur
+        blur(sp.baseAddress!, dp.baseAddress!, size, size, c, 0..<mid, (0.25, 0.5, 0.25))
+        blur(sp.baseAddress!, dp.baseAddress!, size, size, c, mid..<size, (0.25, 0.5, 0.25))
     } }
     let want = Reference.blur(x, c: c, h: size, w: size, filter: [1, 2, 1])
     #expect(maxAbsDiff(Reference.toNCHW(dst, c: c, h: size, w: size), want) < 1e-6)

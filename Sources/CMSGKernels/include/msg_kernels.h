@@ -1,0 +1,24 @@
+#ifndef MSG_KERNELS_H
+#define MSG_KERNELS_H
+/* Hand-vectorised kernels for the layers where GEMM is the wrong tool:
+ * high-resolution convolutions with few channels, and StyleGAN's blur.
+ * Each has an AVX-512 body chosen at run time and a portable one; both are
+ * checked against the slow Swift twins in MSGKernels/Reference.swift. */
+
+/* Instruction set the kernels run with: 2 = AVX-512F, 0 = portable C. */
+int msg_kernels_isa(void);
+
+/* Direct cross-correlation on an NHWC image x [h, w, cin] with packed weights
+ * wt [kh * kw * cin, cout] (row (ty * kw + tx) * cin + ci): for output pixels
+ * (y, xo), y in [r0, r1), xo in [0, w), writes y_out[((y - r0) * w + xo) * cout + co]
+ * = sum over taps of x[y + oy + ty, xo + ox + tx, ci] * wt[...] (zero outside). */
+void msg_conv_direct(const float *x, int h, int w, int cin,
+                     const float *wt, int kh, int kw, int oy, int ox, int cout,
+                     int r0, int r1, float *y_out);
+
+/* 3x3 depthwise blur with the separable filter (f0, f1, f2) per axis, zero
+ * padding, of rows [r0, r1) of src [h, w, c] into the same rows of dst. */
+void msg_blur3(const float *src, float *dst, int h, int w, int c, int r0, int r1,
+               float f0, float f1, float f2);
+
+#endif
