@@ -156,6 +156,78 @@ static void blur3_avx512(const float *src, float *dst, int h, int w, int c, int 
 #endif
 
 /* ------------------------------------------------------------------------ */
+/* Winograd F(2x2, 3x3) transforms: plain loops over channels, compiled for   */
+/* AVX-512 and for the baseline ISA (the compiler vectorises the c loop).     */
+
+#define WINO_CLONES __attribute__((target_clones("avx512f", "default")))
+
+WINO_CLONES
+void msg_wino_input(const float *x, int h, int w, int c, int tr0, int tr1, float *v) {
+    int tilesX = (w + 1) / 2;
+    long stride = (long)(tr1 - tr0) * tilesX * c;
+    float zeros[c > 0 ? c : 1];
+    memset(zeros, 0, sizeof(float) * (c > 0 ? c : 1));
+    long t = 0;
+    for (int ty = tr0; ty < tr1; ty++) {
+        for (int tx = 0; tx < tilesX; tx++, t++) {
+            const float *d[16];
+            for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) {
+                int iy = 2 * ty - 1 + i, ix = 2 * tx - 1 + j;
+                d[i * 4 + j] = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? x + ((long)iy * w + ix) * c : zeros;
+            }
+            float *o = v + t * c;
+            for (int ch = 0; ch < c; ch++) {
+                float m[16];
+                for (int j = 0; j < 4; j++) {           /* B^T d */
+                    float d0 = d[j][ch], d1 = d[4 + j][ch], d2 = d[8 + j][ch], d3 = d[12 + j][ch];
+                    m[j] = d0 - d2; m[4 + j] = d1 + d2; m[8 + j] = d2 - d1; m[12 + j] = d1 - d3;
+                }
+                for (int i = 0; i < 4; i++) {           /* (B^T d) B */
+                    float m0 = m[i * 4], m1 = m[i * 4 + 1], m2 = m[i * 4 + 2], m3 = m[i * 4 + 3];
+                    o[(i * 4 + 0) * stride + ch] = m0 - m2;
+                    o[(i * 4 + 1) * stride + ch] = m1 + m2;
+                    o[(i * 4 + 2) * stride + ch] = m2 - m1;
+                    o[(i * 4 + 3) * stride + ch] = m1 - m3;
+                }
+            }
+        }
+    }
+}
+
+WINO_CLONES
+void msg_wino_output(const float *m, int h, int w, int c, int tr0, int tr1, float *y) {
+    int tilesX = (w + 1) / 2;
+    long stride = (long)(tr1 - tr0) * tilesX * c;
+    long t = 0;
+    for (int ty = tr0; ty < tr1; ty++) {
+        for (int tx = 0; tx < tilesX; tx++, t++) {
+            const float *s = m + t * c;
+            int oy = 2 * ty, ox = 2 * tx;
+            int two_rows = oy + 1 < h, two_cols = ox + 1 < w;
+            float *y00 = y + ((long)oy * w + ox) * c;
+            float *y01 = y00 + c;
+            float *y10 = y00 + (long)w * c;
+            float *y11 = y10 + c;
+            for (int ch = 0; ch < c; ch++) {
+                float r0[4], r1[4];
+                for (int i = 0; i < 4; i++) {           /* M A: columns */
+                    float a0 = s[(i * 4 + 0) * stride + ch], a1 = s[(i * 4 + 1) * stride + ch];
+                    float a2 = s[(i * 4 + 2) * stride + ch], a3 = s[(i * 4 + 3) * stride + ch];
+                    r0[i] = a0 + a1 + a2;
+                    r1[i] = a1 - a2 - a3;
+                }
+                y00[ch] = r0[0] + r0[1] + r0[2];        /* A^T (M A) */
+                if (two_cols) y01[ch] = r1[0] + r1[1] + r1[2];
+                if (two_rows) {
+                    y10[ch] = r0[1] - r0[2] - r0[3];
+                    if (two_cols) y11[ch] = r1[1] - r1[2] - r1[3];
+                }
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
 static int isa = -1;
 
 int msg_kernels_isa(void) {

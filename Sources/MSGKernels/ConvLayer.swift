@@ -50,6 +50,9 @@ public struct ConvLayer: Sendable {
     public let epilogue: Epilogue
     /// Direct NHWC kernel instead of im2col + GEMM.
     public let direct: Bool
+    /// Winograd F(2x2, 3x3) (plain convs only), used from `winogradMinSize` up.
+    public let winograd: Winograd?
+    public let winogradMinSize: Int
 
     /// How a layer computes its correlation.
     public enum Strategy: Sendable {
@@ -58,6 +61,8 @@ public struct ConvLayer: Sendable {
         case auto
         case gemm
         case direct
+        /// Winograd for plain convs at every size (GEMM for up-convs).
+        case winograd
     }
 
     public init(conv: PackedConv, upsample: Bool, epilogue: Epilogue, strategy: Strategy = .auto) {
@@ -66,10 +71,24 @@ public struct ConvLayer: Sendable {
         self.phases = upsample ? conv.upsamplePhases() : []
         self.epilogue = epilogue
         switch strategy {
-        case .gemm: direct = false
+        case .gemm, .winograd: direct = false
         case .direct: direct = true
         case .auto: direct = msg_kernels_isa() == 2 && conv.cout % 16 == 0 && conv.cout <= 64 && conv.cin <= 64
         }
+        // Winograd pays where channels are many and images not tiny (below 16x16
+        // its 16 weight matrices, 16/9 of the plain ones, dominate the traffic).
+        let useWinograd = !upsample && (strategy == .winograd || (strategy == .auto && !direct && conv.cin >= 64))
+        winograd = useWinograd ? Winograd(conv) : nil
+        winogradMinSize = strategy == .winograd ? 1 : 16
+    }
+
+    /// Whether the Winograd path runs at input size h x w.
+    func usesWinograd(h: Int, w: Int) -> Bool { winograd != nil && min(h, w) >= winogradMinSize }
+
+    /// Output rows each work item of an image covers at input size h x w.
+    func rowsPerItem(h: Int, w: Int) -> Int {
+        if usesWinograd(h: h, w: w) { return min(2 * winograd!.bandTileRows(width: w), h + h % 2) }
+        return min(tileRows(inputWidth: w), h)
     }
 
     public var cin: Int { conv.cin }
@@ -85,6 +104,10 @@ public struct ConvLayer: Sendable {
 
     /// Scratch this layer needs per worker at input size h x w.
     public func scratchNeeds(h: Int, w: Int) -> (col: Int, panel: Int) {
+        if usesWinograd(h: h, w: w) {
+            let need = winograd!.scratchNeeds(h: h, w: w)
+            return (need.v, max(need.m, rowsPerItem(h: h, w: w) * w * 3))
+        }
         let rows = min(tileRows(inputWidth: w), h)
         let pixels = rows * w
         return (direct ? 0 : pixels * gemmK, pixels * max(upsample ? cout : 0, 3))
@@ -92,7 +115,7 @@ public struct ConvLayer: Sendable {
 
     /// Tiles per image at input size h x w (plain convs: the hook's tile indices).
     public func tilesPerImage(h: Int, w: Int) -> Int {
-        let rows = min(tileRows(inputWidth: w), h)
+        let rows = rowsPerItem(h: h, w: w)
         return (h + rows - 1) / rows
     }
 
@@ -103,9 +126,10 @@ public struct ConvLayer: Sendable {
                     scratch: ConvScratch, threads: Int,
                     rgb: ToRGB? = nil, rgbOut: UnsafeMutablePointer<Float>? = nil,
                     hook: ((ConvTile) -> Void)? = nil) {
-        let rows = min(tileRows(inputWidth: w), h)
+        let rows = rowsPerItem(h: h, w: w)
         let tilesPerImage = (h + rows - 1) / rows
         let phaseCount = upsample ? 4 : 1
+        let wino = usesWinograd(h: h, w: w) ? winograd : nil
         let items = batch * phaseCount * tilesPerImage
         // Split work items over our workers when they balance; otherwise let
         // OpenBLAS split each GEMM. Either way every pixel is computed by the same
@@ -127,7 +151,10 @@ public struct ConvLayer: Sendable {
             if !upsample {
                 let dst = yi + r0 * w * cout
                 conv.weights.withUnsafeBufferPointer { wp in
-                    if direct {
+                    if let wino {
+                        wino.run(x: xi, y: yi, h: h, w: w, tileRows: (r0 / 2)..<((r1 + 1) / 2),
+                                 v: col, m: scratch.panel[worker].pointer)
+                    } else if direct {
                         msg_conv_direct(xi, Int32(h), Int32(w), Int32(cin), wp.baseAddress!, 3, 3, -1, -1, Int32(cout),
                                         Int32(r0), Int32(r1), dst)
                     } else {

@@ -40,9 +40,12 @@ let convCases: [ConvCase] = [
     .init(cin: 16, cout: 32, size: 13, batch: 3, upsample: false, pixelNorm: false, threads: 2),
     .init(cin: 3, cout: 48, size: 7, batch: 1, upsample: false, pixelNorm: true, threads: 1),
     .init(cin: 64, cout: 64, size: 5, batch: 2, upsample: true, pixelNorm: false, threads: 2),
+    // Winograd bands: several bands per image (cin 512 -> 256 tiles per band), odd sizes.
+    .init(cin: 512, cout: 8, size: 34, batch: 1, upsample: false, pixelNorm: true, threads: 2),
+    .init(cin: 64, cout: 8, size: 17, batch: 3, upsample: false, pixelNorm: true, threads: 2),
 ]
 
-@Test(arguments: convCases, [ConvLayer.Strategy.gemm, .direct])
+@Test(arguments: convCases, [ConvLayer.Strategy.gemm, .direct, .winograd])
 func convLayerMatchesSlowTwin(_ c: ConvCase, _ strategy: ConvLayer.Strategy) {
     let (cin, cout, h) = (c.cin, c.cout, c.size)
     let w = noise(cout * cin * 9, seed: 1)

@@ -22,3 +22,11 @@ void msg_blur3(const float *src, float *dst, int h, int w, int c, int r0, int r1
                float f0, float f1, float f2);
 
 #endif
+
+/* Winograd F(2x2, 3x3), NHWC, pad 1. Tiles are 2x2 output blocks, tilesX = ceil(w / 2).
+ * Input transform of tile rows [tr0, tr1) of x [h, w, c] into v [16][tiles][c]
+ * (tiles = (tr1 - tr0) * tilesX; position xi = 4 * row + col of B^T d B). */
+void msg_wino_input(const float *x, int h, int w, int c, int tr0, int tr1, float *v);
+/* Output transform of m [16][tiles][c] into the output rows [2 tr0, min(2 tr1, h))
+ * of y [h, w, c] (A^T m A; outputs past the image edge are dropped). */
+void msg_wino_output(const float *m, int h, int w, int c, int tr0, int tr1, float *y);
