@@ -227,6 +227,74 @@ void msg_wino_output(const float *m, int h, int w, int c, int tr0, int tr1, floa
     }
 }
 
+/* F(2x2, 2x2) with points {0, 1, inf}: additions only, exact in structure.
+ *   B^T = [1 -1 0; 0 1 0; 0 -1 1]   G = [1 0; 1 1; 0 1]   A^T = [1 1 0; 0 1 1] */
+
+WINO_CLONES
+void msg_wino22_input(const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, float *v) {
+    int tilesX = (w + 1) / 2;
+    long stride = (long)(tr1 - tr0) * tilesX * c;
+    float zeros[c > 0 ? c : 1];
+    memset(zeros, 0, sizeof(float) * (c > 0 ? c : 1));
+    long t = 0;
+    for (int ty = tr0; ty < tr1; ty++) {
+        for (int tx = 0; tx < tilesX; tx++, t++) {
+            const float *d[9];
+            for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) {
+                int iy = 2 * ty + a - 1 + i, ix = 2 * tx + b - 1 + j;
+                d[i * 3 + j] = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? x + ((long)iy * w + ix) * c : zeros;
+            }
+            float *o = v + t * c;
+            for (int ch = 0; ch < c; ch++) {
+                float m[9];
+                for (int j = 0; j < 3; j++) {           /* B^T d */
+                    float d0 = d[j][ch], d1 = d[3 + j][ch], d2 = d[6 + j][ch];
+                    m[j] = d0 - d1; m[3 + j] = d1; m[6 + j] = d2 - d1;
+                }
+                for (int i = 0; i < 3; i++) {           /* (B^T d) B */
+                    float m0 = m[i * 3], m1 = m[i * 3 + 1], m2 = m[i * 3 + 2];
+                    o[(i * 3 + 0) * stride + ch] = m0 - m1;
+                    o[(i * 3 + 1) * stride + ch] = m1;
+                    o[(i * 3 + 2) * stride + ch] = m2 - m1;
+                }
+            }
+        }
+    }
+}
+
+WINO_CLONES
+void msg_wino22_output(const float *m, int h, int w, int c, int tr0, int tr1, int a, int b, float *y) {
+    int tilesX = (w + 1) / 2;
+    long stride = (long)(tr1 - tr0) * tilesX * c;
+    long W2 = 2L * w;
+    long t = 0;
+    for (int ty = tr0; ty < tr1; ty++) {
+        for (int tx = 0; tx < tilesX; tx++, t++) {
+            const float *s = m + t * c;
+            int ly = 2 * ty, lx = 2 * tx;               /* low-resolution output block */
+            int two_rows = ly + 1 < h, two_cols = lx + 1 < w;
+            float *y00 = y + ((long)(2 * ly + a) * W2 + 2 * lx + b) * c;
+            float *y01 = y00 + 2L * c;
+            float *y10 = y00 + 2L * W2 * c;
+            float *y11 = y10 + 2L * c;
+            for (int ch = 0; ch < c; ch++) {
+                float r0[3], r1[3];
+                for (int i = 0; i < 3; i++) {           /* M A */
+                    float a0 = s[(i * 3 + 0) * stride + ch], a1 = s[(i * 3 + 1) * stride + ch], a2 = s[(i * 3 + 2) * stride + ch];
+                    r0[i] = a0 + a1;
+                    r1[i] = a1 + a2;
+                }
+                y00[ch] = r0[0] + r0[1];                 /* A^T (M A) */
+                if (two_cols) y01[ch] = r1[0] + r1[1];
+                if (two_rows) {
+                    y10[ch] = r0[1] + r0[2];
+                    if (two_cols) y11[ch] = r1[1] + r1[2];
+                }
+            }
+        }
+    }
+}
+
 /* ------------------------------------------------------------------------ */
 static int isa = -1;
 

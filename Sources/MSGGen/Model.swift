@@ -32,11 +32,12 @@ public final class Model: @unchecked Sendable {
         case styleGAN(StyleGANGenerator)
     }
 
-    public init(file: ModelFile) throws {
+    /// `strategy` picks how conv layers compute (`.auto` unless comparing paths).
+    public init(file: ModelFile, strategy: ConvLayer.Strategy = .auto) throws {
         self.file = file
         switch file.config {
-        case .proGAN: backend = .proGAN(try ProGANGenerator(model: file))
-        case .styleGAN: backend = .styleGAN(try StyleGANGenerator(model: file))
+        case .proGAN: backend = .proGAN(try ProGANGenerator(model: file, strategy: strategy))
+        case .styleGAN: backend = .styleGAN(try StyleGANGenerator(model: file, strategy: strategy))
         }
     }
 

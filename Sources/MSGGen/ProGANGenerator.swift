@@ -17,7 +17,8 @@ public final class ProGANGenerator: @unchecked Sendable {
     let layers: [ConvLayer]   // block 0 conv_2, then (conv_1 with upsample, conv_2) per block
     let rgb: [ToRGB]
 
-    public init(model: ModelFile) throws {
+    /// `strategy`: how conv layers compute (tests force one path to compare).
+    public init(model: ModelFile, strategy: ConvLayer.Strategy = .auto) throws {
         guard case .proGAN(let cfg) = model.config else { throw GenError.wrongFamily(model.name, expected: .msgProGAN) }
         guard cfg.useEql else { throw GenError.unsupported(model.name, "use_eql false (BMSG-GAN's un-equalized layers)") }
         config = cfg
@@ -34,20 +35,21 @@ public final class ProGANGenerator: @unchecked Sendable {
         deconv = packed
         deconvBias = try model.floats("layers.0.conv_1.bias")
 
-        func conv(_ prefix: String, cin: Int, cout: Int, upsample: Bool) throws -> ConvLayer {
+        func conv(_ prefix: String, cin: Int, cout: Int, upsample: Bool, inputSize: Int) throws -> ConvLayer {
             let w = try model.floats(prefix + ".weight")
             let b = try model.floats(prefix + ".bias")
             let pc = PackedConv(torchWeight: w, cout: cout, cin: cin, kh: 3, kw: 3, bias: b, scale: eq(cin * 9))
-            return ConvLayer(conv: pc, upsample: upsample, epilogue: Epilogue(leakySlope: 0.2, pixelNormEpsilon: 1e-8))
+            return ConvLayer(conv: pc, upsample: upsample, epilogue: Epilogue(leakySlope: 0.2, pixelNormEpsilon: 1e-8),
+                             strategy: strategy, inputSize: inputSize)
         }
-        var layers = [try conv("layers.0.conv_2", cin: l, cout: l, upsample: false)]
+        var layers = [try conv("layers.0.conv_2", cin: l, cout: l, upsample: false, inputSize: 4)]
         var rgb: [ToRGB] = []
         for i in 0..<cfg.depth {
             let c = cfg.channels(block: i)
             if i > 0 {
                 let cPrev = cfg.channels(block: i - 1)
-                layers.append(try conv("layers.\(i).conv_1", cin: cPrev, cout: c, upsample: true))
-                layers.append(try conv("layers.\(i).conv_2", cin: c, cout: c, upsample: false))
+                layers.append(try conv("layers.\(i).conv_1", cin: cPrev, cout: c, upsample: true, inputSize: 2 << i))
+                layers.append(try conv("layers.\(i).conv_2", cin: c, cout: c, upsample: false, inputSize: 4 << i))
             }
             // rgb_converters.i: Conv2d [3, C, 1, 1], gain sqrt(2), fan_in C -> packed [C, 3].
             let w = try model.floats("rgb_converters.\(i).weight")

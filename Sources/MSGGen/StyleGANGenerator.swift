@@ -32,7 +32,7 @@ public final class StyleGANGenerator: @unchecked Sendable {
     let blurFilter: (Float, Float, Float)?
     let styleLength: Int              // sum of 2C over layers
 
-    public init(model: ModelFile) throws {
+    public init(model: ModelFile, strategy: ConvLayer.Strategy = .auto) throws {
         guard case .styleGAN(let cfg) = model.config else { throw GenError.wrongFamily(model.name, expected: .msgStyleGAN) }
         config = cfg
         let name = model.name
@@ -90,7 +90,7 @@ public final class StyleGANGenerator: @unchecked Sendable {
                 let packed = PackedConv(tfWeight: try model.floats(prefix + "/weight"), kh: 3, kw: 3, cin: cin, cout: c,
                                         bias: [Float](repeating: 0, count: c), scale: coef(gain: sqrt2, fanIn: 9 * cin),
                                         flipped: flip)
-                conv = ConvLayer(conv: packed, upsample: up, epilogue: .raw)
+                conv = ConvLayer(conv: packed, upsample: up, epilogue: .raw, strategy: strategy, inputSize: up ? r / 2 : r)
             }
             var layer = Layer(resolution: r, channels: c, conv: conv, bias: try model.floats(prefix + "/bias"),
                               noiseWeight: nil, storedNoise: nil, styleWeights: nil, styleBias: nil, styleOffset: offset)

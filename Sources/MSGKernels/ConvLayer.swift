@@ -43,80 +43,103 @@ public struct ConvTile {
 /// nearest-x2-upsampled view of its input without materialising it.
 ///
 /// x: `[N, H, W, Cin]` -> y: `[N, H', W', Cout]`, H' = 2H when `upsample`.
+///
+/// Each layer of a model runs at one input size, so the layer picks its path
+/// once, at construction, and keeps only that path's weights.
 public struct ConvLayer: Sendable {
-    public let conv: PackedConv          // the 3x3 kernel (used when !upsample)
-    public let phases: [PackedConv]      // its 4 phase kernels (used when upsample)
+    public let cin: Int
+    public let cout: Int
     public let upsample: Bool
     public let epilogue: Epilogue
-    /// Direct NHWC kernel instead of im2col + GEMM.
-    public let direct: Bool
-    /// Winograd F(2x2, 3x3) (plain convs only), used from `winogradMinSize` up.
-    public let winograd: Winograd?
-    public let winogradMinSize: Int
+    public let bias: [Float]
+    public let path: Path
 
-    /// How a layer computes its correlation.
+    /// How the correlation is computed.
+    public enum Path: Sendable {
+        /// im2col of a band of rows + one GEMM (3x3, or the 4 phase 2x2 kernels).
+        case gemm([PackedConv])
+        /// The vector kernel straight from the image (few channels).
+        case direct([PackedConv])
+        /// Winograd F(2x2, 3x3) (plain convs).
+        case winograd(Winograd)
+        /// Winograd F(2x2, 2x2) on each phase (up-convs).
+        case winogradUp(WinogradUp)
+    }
+
+    /// Which path to take.
     public enum Strategy: Sendable {
-        /// Direct for few channels on CPUs with the vector kernel (where GEMM
-        /// with N <= 64 is bound by packing its inputs), GEMM otherwise.
+        /// Direct for few channels on CPUs with the vector kernel (GEMM with
+        /// N <= 64 is bound by packing its inputs); Winograd for many channels
+        /// where the image is not tiny (below that its 16/9 or 9/4 times larger
+        /// weight matrices dominate the traffic); GEMM otherwise.
         case auto
         case gemm
         case direct
-        /// Winograd for plain convs at every size (GEMM for up-convs).
         case winograd
     }
 
-    public init(conv: PackedConv, upsample: Bool, epilogue: Epilogue, strategy: Strategy = .auto) {
-        self.conv = conv
+    /// `inputSize`: the input height/width the layer will run at (for `.auto`).
+    public init(conv: PackedConv, upsample: Bool, epilogue: Epilogue, strategy: Strategy = .auto, inputSize: Int = .max) {
+        precondition(conv.kh == 3 && conv.kw == 3)
+        cin = conv.cin; cout = conv.cout
         self.upsample = upsample
-        self.phases = upsample ? conv.upsamplePhases() : []
         self.epilogue = epilogue
-        switch strategy {
-        case .gemm, .winograd: direct = false
-        case .direct: direct = true
-        case .auto: direct = msg_kernels_isa() == 2 && conv.cout % 16 == 0 && conv.cout <= 64 && conv.cin <= 64
+        bias = conv.bias
+        var s = strategy
+        if s == .auto {
+            if msg_kernels_isa() == 2 && cout % 16 == 0 && cout <= 64 && cin <= 64 { s = .direct }
+            else if cin >= 64 && inputSize >= (upsample ? 8 : 16) { s = .winograd }
+            else { s = .gemm }
         }
-        // Winograd pays where channels are many and images not tiny (below 16x16
-        // its 16 weight matrices, 16/9 of the plain ones, dominate the traffic).
-        let useWinograd = !upsample && (strategy == .winograd || (strategy == .auto && !direct && conv.cin >= 64))
-        winograd = useWinograd ? Winograd(conv) : nil
-        winogradMinSize = strategy == .winograd ? 1 : 16
+        let kernels = upsample ? conv.upsamplePhases() : [conv]
+        switch s {
+        case .direct: path = .direct(kernels)
+        case .winograd: path = upsample ? .winogradUp(WinogradUp(phases: kernels)) : .winograd(Winograd(conv))
+        case .gemm, .auto: path = .gemm(kernels)
+        }
     }
 
-    /// Whether the Winograd path runs at input size h x w.
-    func usesWinograd(h: Int, w: Int) -> Bool { winograd != nil && min(h, w) >= winogradMinSize }
+    public var gemmK: Int { upsample ? 4 * cin : 9 * cin }
 
-    /// Output rows each work item of an image covers at input size h x w.
-    func rowsPerItem(h: Int, w: Int) -> Int {
-        if usesWinograd(h: h, w: w) { return min(2 * winograd!.bandTileRows(width: w), h + h % 2) }
-        return min(tileRows(inputWidth: w), h)
-    }
-
-    public var cin: Int { conv.cin }
-    public var cout: Int { conv.cout }
-    public var gemmK: Int { upsample ? 4 * conv.cin : 9 * conv.cin }
-
-    /// Rows of the (input-resolution) output grid per tile: enough pixels that
+    /// Rows of the (input-resolution) grid per GEMM/direct tile: enough pixels that
     /// each GEMM amortises packing its weights, few enough that im2col stays small.
     public func tileRows(inputWidth w: Int) -> Int {
         let targetPixels = min(max(262_144 / gemmK, 1024), 16_384)
         return max(1, targetPixels / w)
     }
 
-    /// Scratch this layer needs per worker at input size h x w.
-    public func scratchNeeds(h: Int, w: Int) -> (col: Int, panel: Int) {
-        if usesWinograd(h: h, w: w) {
-            let need = winograd!.scratchNeeds(h: h, w: w)
-            return (need.v, max(need.m, rowsPerItem(h: h, w: w) * w * 3))
+    /// Input rows each work item of an image covers at input size h x w.
+    func rowsPerItem(h: Int, w: Int) -> Int {
+        switch path {
+        case .winograd(let wg): return min(2 * wg.bandTileRows(width: w), h + h % 2)
+        case .winogradUp(let wg): return min(2 * wg.bandTileRows(width: w), h + h % 2)
+        case .gemm, .direct: return min(tileRows(inputWidth: w), h)
         }
-        let rows = min(tileRows(inputWidth: w), h)
-        let pixels = rows * w
-        return (direct ? 0 : pixels * gemmK, pixels * max(upsample ? cout : 0, 3))
     }
 
-    /// Tiles per image at input size h x w (plain convs: the hook's tile indices).
+    /// Work items (bands of rows) per image at input size h x w: for a plain
+    /// conv, the `index` range a hook sees.
     public func tilesPerImage(h: Int, w: Int) -> Int {
         let rows = rowsPerItem(h: h, w: w)
         return (h + rows - 1) / rows
+    }
+
+    /// Scratch this layer needs per worker at input size h x w.
+    public func scratchNeeds(h: Int, w: Int) -> (col: Int, panel: Int) {
+        let rows = rowsPerItem(h: h, w: w)
+        let rgbPanel = rows * w * 3
+        switch path {
+        case .winograd(let wg):
+            let need = wg.scratchNeeds(h: h, w: w)
+            return (need.v, max(need.m, rgbPanel))
+        case .winogradUp(let wg):
+            let need = wg.scratchNeeds(h: h, w: w)
+            return (need.v, need.m)
+        case .gemm:
+            return (rows * w * gemmK, max(upsample ? rows * w * cout : 0, rgbPanel))
+        case .direct:
+            return (0, max(upsample ? rows * w * cout : 0, rgbPanel))
+        }
     }
 
     /// Runs the layer. `rgb`/`rgbOut` (planar `[N, 3, H', W']`) add the to-RGB
@@ -126,10 +149,15 @@ public struct ConvLayer: Sendable {
                     scratch: ConvScratch, threads: Int,
                     rgb: ToRGB? = nil, rgbOut: UnsafeMutablePointer<Float>? = nil,
                     hook: ((ConvTile) -> Void)? = nil) {
+        precondition(!upsample || (rgb == nil && hook == nil), "to-RGB and hooks follow plain convs in both families")
         let rows = rowsPerItem(h: h, w: w)
         let tilesPerImage = (h + rows - 1) / rows
-        let phaseCount = upsample ? 4 : 1
-        let wino = usesWinograd(h: h, w: w) ? winograd : nil
+        let splitsPhases: Bool
+        switch path {
+        case .gemm, .direct: splitsPhases = upsample
+        case .winograd, .winogradUp: splitsPhases = false
+        }
+        let phaseCount = splitsPhases ? 4 : 1
         let items = batch * phaseCount * tilesPerImage
         // Split work items over our workers when they balance; otherwise let
         // OpenBLAS split each GEMM. Either way every pixel is computed by the same
@@ -148,33 +176,45 @@ public struct ConvLayer: Sendable {
             let pixels = (r1 - r0) * w
             let xi = x + n * inStride, yi = y + n * outStride
             let col = scratch.col[worker].pointer
-            if !upsample {
-                let dst = yi + r0 * w * cout
-                conv.weights.withUnsafeBufferPointer { wp in
-                    if let wino {
-                        wino.run(x: xi, y: yi, h: h, w: w, tileRows: (r0 / 2)..<((r1 + 1) / 2),
-                                 v: col, m: scratch.panel[worker].pointer)
-                    } else if direct {
+            let panel = scratch.panel[worker].pointer
+
+            if !splitsPhases {
+                // Rows [o0, o1) of the output image are finished by this item.
+                let o0 = upsample ? 2 * r0 : r0, o1 = upsample ? min(2 * r1, oh) : r1
+                let dst = yi + o0 * ow * cout
+                switch path {
+                case .winograd(let wg):
+                    wg.run(x: xi, y: yi, h: h, w: w, tileRows: (r0 / 2)..<((r1 + 1) / 2), v: col, m: panel)
+                case .winogradUp(let wg):
+                    wg.run(x: xi, y: yi, h: h, w: w, tileRows: (r0 / 2)..<((r1 + 1) / 2), v: col, m: panel)
+                case .direct(let k):
+                    k[0].weights.withUnsafeBufferPointer { wp in
                         msg_conv_direct(xi, Int32(h), Int32(w), Int32(cin), wp.baseAddress!, 3, 3, -1, -1, Int32(cout),
                                         Int32(r0), Int32(r1), dst)
-                    } else {
-                        Im2col.fill(x: xi, h: h, w: w, cin: cin, kh: 3, kw: 3, oy: -1, ox: -1, rows: r0..<r1, col: col)
+                    }
+                case .gemm(let k):
+                    Im2col.fill(x: xi, h: h, w: w, cin: cin, kh: 3, kw: 3, oy: -1, ox: -1, rows: r0..<r1, col: col)
+                    k[0].weights.withUnsafeBufferPointer { wp in
                         BLAS.sgemm(m: pixels, n: cout, k: gemmK, a: col, lda: gemmK, b: wp.baseAddress!, ldb: cout, c: dst, ldc: cout)
                     }
                 }
-                conv.bias.withUnsafeBufferPointer { epilogue.apply(rows: dst, pixels: pixels, channels: cout, bias: $0.baseAddress!) }
-                hook?(ConvTile(image: n, index: tile, firstPixel: r0 * w, pixels: pixels, rows: dst, worker: worker))
+                let outPixels = (o1 - o0) * ow
+                bias.withUnsafeBufferPointer { epilogue.apply(rows: dst, pixels: outPixels, channels: cout, bias: $0.baseAddress!) }
+                hook?(ConvTile(image: n, index: tile, firstPixel: o0 * ow, pixels: outPixels, rows: dst, worker: worker))
                 if let rgb, let rgbOut {
-                    Self.project(rgb, rows: dst, pixels: pixels, channels: cout,
-                                 out: rgbOut + n * 3 * oh * ow, planeStride: oh * ow, offset: r0 * w,
-                                 panel: scratch.panel[worker].pointer)
+                    Self.project(rgb, rows: dst, pixels: outPixels, channels: cout,
+                                 out: rgbOut + n * 3 * oh * ow, planeStride: oh * ow, offset: o0 * ow, panel: panel)
                 }
             } else {
+                // One phase (a, b) of an up-conv: output pixels (2y + a, 2x + b).
                 let a = phase >> 1, b = phase & 1
-                let pc = phases[phase]
-                let panel = scratch.panel[worker].pointer
+                let pc: PackedConv
+                switch path {
+                case .gemm(let k), .direct(let k): pc = k[phase]
+                default: fatalError("unreachable: Winograd paths do all phases in one item")
+                }
                 pc.weights.withUnsafeBufferPointer { wp in
-                    if direct {
+                    if case .direct = path {
                         msg_conv_direct(xi, Int32(h), Int32(w), Int32(cin), wp.baseAddress!, 2, 2, Int32(a - 1), Int32(b - 1),
                                         Int32(cout), Int32(r0), Int32(r1), panel)
                     } else {
@@ -182,8 +222,7 @@ public struct ConvLayer: Sendable {
                         BLAS.sgemm(m: pixels, n: cout, k: gemmK, a: col, lda: gemmK, b: wp.baseAddress!, ldb: cout, c: panel, ldc: cout)
                     }
                 }
-                pc.bias.withUnsafeBufferPointer { epilogue.apply(rows: panel, pixels: pixels, channels: cout, bias: $0.baseAddress!) }
-                // Scatter phase (a, b) to output pixels (2y + a, 2x + b).
+                bias.withUnsafeBufferPointer { epilogue.apply(rows: panel, pixels: pixels, channels: cout, bias: $0.baseAddress!) }
                 for yy in r0..<r1 {
                     let src = panel + (yy - r0) * w * cout
                     let dstRow = yi + ((2 * yy + a) * ow + b) * cout
@@ -191,7 +230,6 @@ public struct ConvLayer: Sendable {
                         (dstRow + 2 * xx * cout).update(from: src + xx * cout, count: cout)
                     }
                 }
-                precondition(rgb == nil && hook == nil, "to-RGB and hooks follow plain convs in both families")
             }
         }
     }

@@ -64,3 +64,68 @@ public struct Winograd: Sendable {
         msg_wino_output(m, Int32(h), Int32(w), Int32(cout), Int32(tileRows.lowerBound), Int32(tileRows.upperBound), y)
     }
 }
+
+/// Winograd F(2x2, 2x2) for the four phase kernels of a nearest-x2 up-conv
+/// (PackedConv.upsamplePhases): per phase, each 2x2 block of its low-resolution
+/// outputs takes 9 multiplies per (ci, co) instead of 16; the transforms are
+/// additions only (points 0, 1, inf). Output goes straight to the phase's
+/// pixels of the up-sampled image.
+///
+///   U = G g G^T    G   = [1 0; 1 1; 0 1]
+///   V = B^T d B    B^T = [1 -1 0; 0 1 0; 0 -1 1]
+///   Y = A^T M A    A^T = [1 1 0; 0 1 1]
+public struct WinogradUp: Sendable {
+    public let cin: Int
+    public let cout: Int
+    /// Per phase a * 2 + b: 9 matrices [cin, cout].
+    public let u: [[Float]]
+
+    public init(phases: [PackedConv]) {
+        precondition(phases.count == 4 && phases.allSatisfy { $0.kh == 2 && $0.kw == 2 })
+        cin = phases[0].cin; cout = phases[0].cout
+        let g: [[Float]] = [[1, 0], [1, 1], [0, 1]]
+        let n = cin * cout
+        u = phases.map { pc in
+            var u = [Float](repeating: 0, count: 9 * n)
+            for i in 0..<3 { for j in 0..<3 {
+                let dst = (i * 3 + j) * n
+                for ty in 0..<2 { for tx in 0..<2 {
+                    let c = g[i][ty] * g[j][tx]
+                    if c == 0 { continue }
+                    let src = (ty * 2 + tx) * n
+                    for k in 0..<n { u[dst + k] += c * pc.weights[src + k] }
+                } }
+            } }
+            return u
+        }
+    }
+
+    public func bandTileRows(width w: Int) -> Int {
+        let tilesX = (w + 1) / 2
+        return max(1, max(256, 131_072 / max(cin, 1)) / tilesX)
+    }
+
+    public func scratchNeeds(h: Int, w: Int) -> (v: Int, m: Int) {
+        let tiles = min(bandTileRows(width: w), (h + 1) / 2) * ((w + 1) / 2)
+        return (9 * tiles * cin, 9 * tiles * cout)
+    }
+
+    /// All four phases of tile rows [tr0, tr1) (low-resolution rows [2 tr0, 2 tr1)):
+    /// x [h, w, cin] -> rows [4 tr0, min(4 tr1, 2h)) of y [2h, 2w, cout], no bias.
+    public func run(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, h: Int, w: Int, tileRows: Range<Int>,
+                    v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>) {
+        let tiles = tileRows.count * ((w + 1) / 2)
+        let (t0, t1) = (Int32(tileRows.lowerBound), Int32(tileRows.upperBound))
+        for phase in 0..<4 {
+            let a = Int32(phase >> 1), b = Int32(phase & 1)
+            msg_wino22_input(x, Int32(h), Int32(w), Int32(cin), t0, t1, a, b, v)
+            u[phase].withUnsafeBufferPointer { up in
+                for xi in 0..<9 {
+                    BLAS.sgemm(m: tiles, n: cout, k: cin, a: v + xi * tiles * cin, lda: cin,
+                               b: up.baseAddress! + xi * cin * cout, ldb: cout, c: m + xi * tiles * cout, ldc: cout)
+                }
+            }
+            msg_wino22_output(m, Int32(h), Int32(w), Int32(cout), t0, t1, a, b, y)
+        }
+    }
+}

@@ -43,6 +43,8 @@ let convCases: [ConvCase] = [
     // Winograd bands: several bands per image (cin 512 -> 256 tiles per band), odd sizes.
     .init(cin: 512, cout: 8, size: 34, batch: 1, upsample: false, pixelNorm: true, threads: 2),
     .init(cin: 64, cout: 8, size: 17, batch: 3, upsample: false, pixelNorm: true, threads: 2),
+    .init(cin: 256, cout: 8, size: 12, batch: 1, upsample: true, pixelNorm: true, threads: 2),
+    .init(cin: 64, cout: 24, size: 9, batch: 3, upsample: true, pixelNorm: false, threads: 1),
 ]
 
 @Test(arguments: convCases, [ConvLayer.Strategy.gemm, .direct, .winograd])

@@ -30,3 +30,12 @@ void msg_wino_input(const float *x, int h, int w, int c, int tr0, int tr1, float
 /* Output transform of m [16][tiles][c] into the output rows [2 tr0, min(2 tr1, h))
  * of y [h, w, c] (A^T m A; outputs past the image edge are dropped). */
 void msg_wino_output(const float *m, int h, int w, int c, int tr0, int tr1, float *y);
+
+/* Winograd F(2x2, 2x2) for one phase (a, b) of a nearest-x2 up-conv, whose
+ * low-resolution output (y, x) reads input (y + a - 1 + dy, x + b - 1 + dx).
+ * Tiles are 2x2 blocks of that grid, tilesX = ceil(w / 2).
+ * Input: tile rows [tr0, tr1) of x [h, w, c] -> v [9][tiles][c]. */
+void msg_wino22_input(const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, float *v);
+/* Output: m [9][tiles][c] -> the phase's pixels (2 y + a, 2 x + b) of the
+ * up-sampled image y [2h, 2w, c]. */
+void msg_wino22_output(const float *m, int h, int w, int c, int tr0, int tr1, int a, int b, float *y);
