@@ -49,7 +49,7 @@ public struct BenchCommand: ParsableCommand {
         print("model            batch   ms/img   min ms/img   GFLOP/img   GFLOP/s   %peak   peak RSS MB")
         fflush(nil)
         let sources: [(String, () throws -> Model)] = weights.isEmpty
-            ? models.map { m in (m.rawValue, { try Model(file: m.makeFile()) }) }
+            ? models.map { m in (m.rawValue, { try m.load() }) }
             : weights.map { w in (URL(fileURLWithPath: w).deletingPathExtension().lastPathComponent, { try Model.load(path: w) }) }
         for (label, make) in sources {
             let model = try make()
@@ -76,19 +76,26 @@ public enum BenchModel: String, ExpressibleByArgument, CaseIterable, Sendable {
     case progan128 = "progan-128", progan256 = "progan-256", progan1024 = "progan-1024"
     case stylegan128small = "stylegan-128s", stylegan256 = "stylegan-256", stylegan1024 = "stylegan-1024"
 
-    func makeFile() throws -> ModelFile {
+    /// The random model's bytes, written to a temporary file and memory-mapped
+    /// as a user's weights would be (so peak RSS counts the weights once).
+    func load() throws -> Model {
+        let bytes: [UInt8]
         switch self {
-        case .progan128: return try RandomModels.proGAN(depth: 6, latentSize: 512, name: rawValue)
-        case .progan256: return try RandomModels.proGAN(depth: 7, latentSize: 512, name: rawValue)
-        case .progan1024: return try RandomModels.proGAN(depth: 9, latentSize: 512, name: rawValue)
+        case .progan128: bytes = RandomModels.proGANBytes(depth: 6, latentSize: 512, name: rawValue)
+        case .progan256: bytes = RandomModels.proGANBytes(depth: 7, latentSize: 512, name: rawValue)
+        case .progan1024: bytes = RandomModels.proGANBytes(depth: 9, latentSize: 512, name: rawValue)
         case .stylegan128small:
             // A small 128 px configuration: a quarter of the upstream widths.
             var c = StyleGANConfig(resolution: 128)
             c.fmapBase = 2048; c.fmapMax = 128; c.latentSize = 128; c.dlatentSize = 128; c.mappingFmaps = 128
-            return try RandomModels.styleGAN(c, name: rawValue)
-        case .stylegan256: return try RandomModels.styleGAN(StyleGANConfig(resolution: 256), name: rawValue)
-        case .stylegan1024: return try RandomModels.styleGAN(StyleGANConfig(resolution: 1024), name: rawValue)
+            bytes = RandomModels.styleGANBytes(c, name: rawValue)
+        case .stylegan256: bytes = RandomModels.styleGANBytes(StyleGANConfig(resolution: 256), name: rawValue)
+        case .stylegan1024: bytes = RandomModels.styleGANBytes(StyleGANConfig(resolution: 1024), name: rawValue)
         }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("msg-gen-bench-\(getpid())-\(rawValue).safetensors").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }   // the mapping outlives the name
+        return try Model.load(path: path)
     }
 }
 

@@ -39,6 +39,8 @@ public final class Model: @unchecked Sendable {
         case .proGAN: backend = .proGAN(try ProGANGenerator(model: file, strategy: strategy))
         case .styleGAN: backend = .styleGAN(try StyleGANGenerator(model: file, strategy: strategy))
         }
+        // The engine holds its own folded copy now; the file's pages need not stay resident.
+        file.file.releaseResidentPages()
     }
 
     public static func load(path: String) throws -> Model {

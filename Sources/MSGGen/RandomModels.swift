@@ -5,6 +5,13 @@ import MSGWeights
 /// N(0, 1) as upstream initialises them (the runtime scales make them sane).
 public enum RandomModels {
     public static func proGAN(depth: Int, latentSize: Int, seed: UInt32 = 0, name: String? = nil) throws -> ModelFile {
+        let label = name ?? "random-progan-d\(depth)-l\(latentSize)"
+        let bytes = proGANBytes(depth: depth, latentSize: latentSize, seed: seed, name: label)
+        return try ModelFile(file: SafeTensorsFile(bytes: bytes, source: label), fallbackName: label)
+    }
+
+    /// The safetensors bytes of `proGAN(...)`.
+    public static func proGANBytes(depth: Int, latentSize: Int, seed: UInt32 = 0, name label: String) -> [UInt8] {
         let cfg = ProGANConfig(depth: depth, latentSize: latentSize)
         var rng = FastGaussian(seed: seed)
         let entries = cfg.expectedTensors().map { t -> SafeTensorsWriter.Entry in
@@ -13,15 +20,13 @@ public enum RandomModels {
             return SafeTensorsWriter.Entry(name: t.name, shape: t.shape,
                                            floats: (0..<n).map { _ in rng.next() * (isBias ? 0.1 : 1) })
         }
-        let label = name ?? "random-progan-d\(depth)-l\(latentSize)"
-        let bytes = SafeTensorsWriter.encode(entries, metadata: [
+        return SafeTensorsWriter.encode(entries, metadata: [
             "msg-gen.format": "1",
             "msg-gen.family": ModelFamily.msgProGAN.rawValue,
             "msg-gen.config": cfg.configJSON,
             "msg-gen.name": label,
             "msg-gen.source": "random initialisation (seed \(seed)); renders noise",
         ])
-        return try ModelFile(file: SafeTensorsFile(bytes: bytes, source: label), fallbackName: label)
     }
 }
 
@@ -29,6 +34,13 @@ extension RandomModels {
     /// An MSG-StyleGAN with upstream-style init: conv, StyleMod and to-RGB
     /// weights N(0, 1), mapping weights N(0, 1/lrmul), small biases, stored noise N(0, 1).
     public static func styleGAN(_ cfg: StyleGANConfig, seed: UInt32 = 0, name: String? = nil) throws -> ModelFile {
+        let label = name ?? "random-stylegan-\(cfg.resolution)"
+        let bytes = styleGANBytes(cfg, seed: seed, name: label)
+        return try ModelFile(file: SafeTensorsFile(bytes: bytes, source: label), fallbackName: label)
+    }
+
+    /// The safetensors bytes of `styleGAN(...)`.
+    public static func styleGANBytes(_ cfg: StyleGANConfig, seed: UInt32 = 0, name label: String) -> [UInt8] {
         var rng = FastGaussian(seed: seed)
         let entries = cfg.expectedTensors().map { t -> SafeTensorsWriter.Entry in
             let n = t.shape.reduce(1, *)
@@ -38,15 +50,13 @@ extension RandomModels {
             else { scale = 1 }
             return SafeTensorsWriter.Entry(name: t.name, shape: t.shape, floats: (0..<n).map { _ in rng.next() * scale })
         }
-        let label = name ?? "random-stylegan-\(cfg.resolution)"
-        let bytes = SafeTensorsWriter.encode(entries, metadata: [
+        return SafeTensorsWriter.encode(entries, metadata: [
             "msg-gen.format": "1",
             "msg-gen.family": ModelFamily.msgStyleGAN.rawValue,
             "msg-gen.config": cfg.configJSON,
             "msg-gen.name": label,
             "msg-gen.source": "random initialisation (seed \(seed)); renders noise",
         ])
-        return try ModelFile(file: SafeTensorsFile(bytes: bytes, source: label), fallbackName: label)
     }
 }
 

@@ -51,6 +51,15 @@ final class ByteStorage: @unchecked Sendable {
         }
     }
 
+    /// Tells the kernel the mapped pages will not be read again soon (after the
+    /// engine folded its own copy of the weights), so they stop counting in the
+    /// resident set; a later read faults them back in from the file.
+    func releaseResidentPages() {
+        if case let .mapped(pointer, size) = backing {
+            _ = madvise(pointer, size, Int32(MADV_DONTNEED))
+        }
+    }
+
     // MARK: - Opening a file
 
     /// Opens and maps a regular file. An empty file gives empty owned storage

@@ -32,6 +32,10 @@ public final class SafeTensorsFile: @unchecked Sendable {
         try self.init(storage: ByteStorage(bytes: bytes), source: source)
     }
 
+    /// Drops the resident pages of a memory-mapped file (no effect on in-memory
+    /// bytes). Reading a tensor afterwards still works: the pages fault back in.
+    public func releaseResidentPages() { storage.releaseResidentPages() }
+
     private init(storage: ByteStorage, source: String) throws(WeightsError) {
         let header = try storage.withBytes { (raw) throws(WeightsError) in
             try SafeTensorsHeader.parse(raw, source: source)
