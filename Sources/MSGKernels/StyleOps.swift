@@ -19,6 +19,11 @@ public enum StyleOps {
                                     noise: UnsafePointer<Float>?, noiseWeight: UnsafePointer<Float>?,
                                     bias: UnsafePointer<Float>, slope: Float, pixelNormEpsilon: Float?,
                                     stats: UnsafeMutablePointer<Double>?) {
+        if pixelNormEpsilon == nil, let stats {
+            // The common case (no pixel norm), vectorised in CMSGKernels.
+            msg_style_pass1(rows, Int32(pixels), Int32(c), noiseWeight == nil ? nil : noise, noiseWeight, bias, slope, stats)
+            return
+        }
         for p in 0..<pixels {
             let row = rows + p * c
             let nz = noise?[p] ?? 0
@@ -105,6 +110,12 @@ public enum StyleOps {
     @inline(__always)
     public static func applyAffine(rows: UnsafeMutablePointer<Float>, pixels: Int, c: Int,
                                    scale: UnsafePointer<Float>, shift: UnsafePointer<Float>) {
+        msg_style_affine(rows, Int32(pixels), Int32(c), scale, shift)
+    }
+
+    /// The Swift body of `applyAffine`, kept as a second implementation for tests.
+    public static func applyAffineSwift(rows: UnsafeMutablePointer<Float>, pixels: Int, c: Int,
+                                        scale: UnsafePointer<Float>, shift: UnsafePointer<Float>) {
         for p in 0..<pixels {
             let row = rows + p * c
             for ch in 0..<c { row[ch] = row[ch] * scale[ch] + shift[ch] }

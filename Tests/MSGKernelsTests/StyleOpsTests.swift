@@ -84,3 +84,23 @@ func blurMatchesSlowTwin(_ cs: (Int, Int), _ swift: Bool) {
         #expect(flip.weights[(ty * 3 + tx) * 2 + ci] == plain.weights[((2 - ty) * 3 + (2 - tx)) * 2 + ci])
     } } }
 }
+
+@Test func pixelNormPassMatchesSlowTwin() {
+    // use_pixel_norm: noise, bias, LReLU, then PixelNorm over channels (upstream's order).
+    let c = 24, hw = 10
+    let x = noise(hw * c, seed: 51).map { $0 * 2 }
+    let nz = noise(hw, seed: 52), nw = noise(c, seed: 53), bias = noise(c, seed: 54)
+    var rows = Reference.toNHWC(x, c: c, h: 1, w: hw)
+    var stats = [Double](repeating: 0, count: 2 * c)
+    rows.withUnsafeMutableBufferPointer { rp in
+        StyleOps.noiseBiasAct(rows: rp.baseAddress!, pixels: hw, c: c, noise: nz, noiseWeight: nw, bias: bias,
+                              slope: 0.2, pixelNormEpsilon: 1e-8, stats: &stats)
+    }
+    var pre = x
+    for ch in 0..<c { for p in 0..<hw { pre[ch * hw + p] += nz[p] * nw[ch] + bias[ch] } }
+    let want = Reference.pixelNorm(Reference.leakyReLU(pre), c: c, hw: hw)
+    #expect(maxAbsDiff(Reference.toNCHW(rows, c: c, h: 1, w: hw), want) < 1e-5)
+    // The statistics are of the normalised values.
+    let sum0 = (0..<hw).reduce(0.0) { $0 + Double(want[$1]) }
+    #expect(abs(stats[0] - sum0) < 1e-4)
+}

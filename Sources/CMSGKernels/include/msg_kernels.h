@@ -39,3 +39,11 @@ void msg_wino22_input(const float *x, int h, int w, int c, int tr0, int tr1, int
 /* Output: m [9][tiles][c] -> the phase's pixels (2 y + a, 2 x + b) of the
  * up-sampled image y [2h, 2w, c]. */
 void msg_wino22_output(const float *m, int h, int w, int c, int tr0, int tr1, int a, int b, float *y);
+
+/* StyleGAN epilogue pass 1 on `pixels` rows of c channels, in place:
+ * v = lrelu(v + noise[p] * nw[ch] + bias[ch]) (noise/nw may be NULL), and
+ * stats[ch] += v, stats[c + ch] += v * v in double, summed pixel by pixel. */
+void msg_style_pass1(float *rows, int pixels, int c, const float *noise, const float *nw,
+                     const float *bias, float slope, double *stats);
+/* Pass 2: rows = rows * scale[ch] + shift[ch]. */
+void msg_style_affine(float *rows, int pixels, int c, const float *scale, const float *shift);
