@@ -84,6 +84,39 @@ def torch_worker(path, iters, batch, channels_last):
     print(json.dumps({"ms": statistics.median(times), "min": min(times), "rss": rss, "torch": torch.__version__}))
 
 
+def onnx_worker(path, iters, batch):
+    """Child process: export the PyTorch module to ONNX, time ONNX Runtime (2 threads)."""
+    import warnings
+    import numpy as np
+    import torch
+    import onnxruntime as ort
+    sys.path.insert(0, HERE)
+    from torch_models import build
+    warnings.filterwarnings("ignore")
+    m = build(path)
+    z = m.latents(list(range(batch)))
+    onnx_path = path + ".onnx"
+    with torch.inference_mode():
+        torch.onnx.export(m, (z,), onnx_path, dynamo=False, opset_version=17)
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 2
+    so.inter_op_num_threads = 1
+    sess = ort.InferenceSession(onnx_path, so, providers=["CPUExecutionProvider"])
+    feed = {sess.get_inputs()[0].name: z.numpy()}
+    with torch.inference_mode():
+        want = m(z)[-1].numpy()
+    got = sess.run(None, feed)[-1]
+    assert np.max(np.abs(got - want) / (1 + np.abs(want))) < 1e-3, "ONNX Runtime disagrees with PyTorch"
+    times = []
+    for _ in range(iters):
+        t0 = time.perf_counter()
+        sess.run(None, feed)
+        times.append((time.perf_counter() - t0) * 1000 / batch)
+    os.remove(onnx_path)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"ms": statistics.median(times), "min": min(times), "rss": rss, "ort": ort.__version__}))
+
+
 def run_msg_gen(binary, path, iters, batch, want_peak):
     args = [binary, "bench", "--weights", path, "--batches", str(batch), "--iterations", str(iters), "--threads", "2"]
     if not want_peak:
@@ -110,9 +143,15 @@ def main():
     ap.add_argument("--json", default=None)
     ap.add_argument("--torch-worker", nargs=3, metavar=("FILE", "ITERS", "BATCH"))
     ap.add_argument("--no-channels-last", action="store_true")
+    ap.add_argument("--onnx-worker", nargs=3, metavar=("FILE", "ITERS", "BATCH"))
+    ap.add_argument("--onnx", nargs="*", default=["progan-128", "progan-256"],
+                    help="models also timed with ONNX Runtime (exported from the PyTorch module)")
     a = ap.parse_args()
     if a.torch_worker:
         torch_worker(a.torch_worker[0], int(a.torch_worker[1]), int(a.torch_worker[2]), not a.no_channels_last)
+        return
+    if a.onnx_worker:
+        onnx_worker(a.onnx_worker[0], int(a.onnx_worker[1]), int(a.onnx_worker[2]))
         return
     ensure_torch()
     subprocess.check_call([sys.executable, os.path.join(HERE, "check_torch_models.py")])
@@ -124,7 +163,7 @@ def main():
         for name in a.models:
             path = os.path.join(tmp, name + ".safetensors")
             write_model(name, path)
-            ours, theirs = [], []
+            ours, theirs, onnx = [], [], []
             for r in range(a.rounds):
                 g = run_msg_gen(a.msg_gen, path, a.iters, a.batch, peak is None)
                 peak = peak or g["peak"]
@@ -133,20 +172,24 @@ def main():
                 t = json.loads(subprocess.check_output([sys.executable, __file__, "--torch-worker", path, str(a.iters), str(a.batch)]
                                                       + (["--no-channels-last"] if a.no_channels_last else []), text=True))
                 theirs.append(t)
+                if name in a.onnx:
+                    onnx.append(json.loads(subprocess.check_output([sys.executable, __file__, "--onnx-worker", path, str(a.iters), str(a.batch)], text=True)))
             gf = ours[0]["gflop"]
             row = {"model": name, "gflop": gf,
                    "ours_ms": statistics.median(x["ms"] for x in ours), "torch_ms": statistics.median(x["ms"] for x in theirs),
-                   "ours_rss": max(x["rss"] for x in ours), "torch_rss": max(x["rss"] for x in theirs), "torch": theirs[0]["torch"]}
+                   "ours_rss": max(x["rss"] for x in ours), "torch_rss": max(x["rss"] for x in theirs), "torch": theirs[0]["torch"],
+                   "onnx_ms": statistics.median(x["ms"] for x in onnx) if onnx else None}
             results.append(row)
             os.remove(path)
         print(machine)
         print(f"sgemm peak: {peak:.1f} GFLOP/s; batch {a.batch}; medians of {a.rounds} interleaved rounds x {a.iters} iterations")
         print(f"{'model':<15} {'GFLOP/img':>9} {'msg-gen ms':>11} {'torch ms':>9} {'speed-up':>8} {'msg-gen GFLOP/s':>15} {'%peak':>6} "
-              f"{'torch GFLOP/s':>13} {'%peak':>6} {'msg-gen RSS MB':>14} {'torch RSS MB':>12}")
+              f"{'torch GFLOP/s':>13} {'%peak':>6} {'msg-gen RSS MB':>14} {'torch RSS MB':>12} {'ORT ms':>8} {'vs ORT':>7}")
         for r in results:
             go, gt = r["gflop"] * 1000 / r["ours_ms"], r["gflop"] * 1000 / r["torch_ms"]
             print(f"{r['model']:<15} {r['gflop']:>9.1f} {r['ours_ms']:>11.1f} {r['torch_ms']:>9.1f} {r['torch_ms'] / r['ours_ms']:>7.2f}x "
-                  f"{go:>15.1f} {100 * go / peak:>5.0f}% {gt:>13.1f} {100 * gt / peak:>5.0f}% {r['ours_rss']:>14.0f} {r['torch_rss']:>12.0f}")
+                  f"{go:>15.1f} {100 * go / peak:>5.0f}% {gt:>13.1f} {100 * gt / peak:>5.0f}% {r['ours_rss']:>14.0f} {r['torch_rss']:>12.0f} "
+                  + (f"{r['onnx_ms']:>8.1f} {r['onnx_ms'] / r['ours_ms']:>6.2f}x" if r["onnx_ms"] else f"{'-':>8} {'-':>7}"))
         print(f"(torch {results[0]['torch']}, channels_last={not a.no_channels_last}, 2 threads)")
     if a.json:
         with open(a.json, "w") as f:
