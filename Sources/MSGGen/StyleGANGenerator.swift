@@ -110,13 +110,12 @@ public final class StyleGANGenerator: @unchecked Sendable {
         styleLength = offset
 
         var rgb: [ToRGB] = []
-        for (i, r) in cfg.resolutions.enumerated() {
+        for i in cfg.resolutions.indices {
             let c = cfg.channels(stage: i + 1)
             let lod = cfg.resolutionLog2 - (i + 2)
             let s = coef(gain: 1, fanIn: c)
             rgb.append(ToRGB(weights: try model.floats("G_synthesis/ToRGB_lod\(lod)/weight").map { $0 * s },
                              bias: try model.floats("G_synthesis/ToRGB_lod\(lod)/bias")))
-            _ = r
         }
         self.rgb = rgb
     }
