@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers, each importing only downward (docs/DESIGN.md):
-//   msg-gen -> MSGCLI -> MSGGen / MSGImage -> MSGKernels / MSGWeights -> MSGTensor
+//   msg-gen -> MSGCLI -> MSGRender -> MSGGen / MSGImage -> MSGKernels / MSGWeights -> MSGTensor
 let engine: [SwiftSetting] = [
     // The engine passes raw buffers between worker threads; Swift 5 mode keeps
     // that free of Sendable wrappers. Everything above it is Swift 6.
@@ -34,8 +34,10 @@ let package = Package(
         .target(name: "MSGWeights", dependencies: ["MSGTensor"]),
         .target(name: "MSGImage", dependencies: ["MSGTensor", "CMSGPNG"]),
         .target(name: "MSGGen", dependencies: ["MSGTensor", "MSGKernels", "MSGWeights"], swiftSettings: engine),
+        // Pictures both front-ends deliver (grid, sheet, mix figure, PNG text): same bytes from CLI and server.
+        .target(name: "MSGRender", dependencies: ["MSGGen", "MSGImage", "MSGTensor"]),
         .target(name: "MSGCLI", dependencies: [
-            "MSGGen", "MSGImage", "MSGWeights", "MSGKernels",
+            "MSGGen", "MSGImage", "MSGWeights", "MSGKernels", "MSGRender",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "msg-gen", dependencies: ["MSGCLI", "MSGKernels"]),
