@@ -218,10 +218,12 @@ public final class RenderPool: @unchecked Sendable {
 /// before services listed ahead of it), then the pools finish their queues.
 public struct RenderPoolsService: Service {
     let pools: [RenderPool]
-    public init(pools: [RenderPool]) { self.pools = pools }
+    let logger: Logger
+    public init(pools: [RenderPool], logger: Logger) { self.pools = pools; self.logger = logger }
 
     public func run() async throws {
         try? await gracefulShutdown()
         for p in pools { await p.shutdown() }
+        logger.info("render pools drained; exiting")
     }
 }

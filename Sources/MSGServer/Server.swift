@@ -76,11 +76,11 @@ public func buildApplication(config: ServerConfig, dependencies deps: ServerDepe
     return Application(
         router: buildRouter(deps),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "msg-gen"),
-        services: [RenderPoolsService(pools: deps.pools)],
+        services: [RenderPoolsService(pools: deps.pools, logger: logger)],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? config.port
             let urlHost = host.contains(":") ? "[\(host)]" : host
-            logger.info("msg-gen serve listening on http://\(urlHost):\(port)/",
+            logger.notice("msg-gen serve listening on http://\(urlHost):\(port)/",
                         metadata: ["models": "\(deps.models.models.map(\.name).joined(separator: ","))",
                                    "max_batch": "\(config.batch.maxBatch)", "max_queue": "\(config.batch.maxQueue)",
                                    "cache_bytes": "\(config.cacheBytes)"])
