@@ -266,3 +266,27 @@ func metricValue(_ text: String, _ name: String) -> Double? {
         }
     }
 }
+
+// MARK: - docs/openapi.yaml matches the code
+
+@Suite struct OpenAPITests {
+    @Test func documentNamesEveryRouteAndParameter() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/openapi.yaml")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let paths = Set(text.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("  /"), line.hasSuffix(":") else { return nil }
+            return String(line.dropFirst(2).dropLast())
+        })
+        #expect(paths == ObservabilityMiddleware.routes)
+        for (route, params) in PictureController.allowed {
+            let start = try #require(text.range(of: "\n  \(route):\n"))
+            let rest = text[start.upperBound...]
+            let section = rest.range(of: "\n  /").map { rest[..<$0.lowerBound] } ?? rest
+            for p in params {
+                #expect(section.contains("name: \(p)\n") || section.contains("parameters/\(p)\"") ||
+                        (p == "scale" && section.contains("parameters/scaleAll\"")), "\(route) does not document \(p)")
+            }
+        }
+    }
+}
