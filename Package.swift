@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers, each importing only downward (docs/DESIGN.md):
-//   msg-gen -> MSGCLI -> MSGGen / MSGImage -> MSGKernels / MSGWeights -> MSGTensor
+//   msg-gen -> MSGCLI -> MSGServer -> MSGRender -> MSGGen / MSGImage -> MSGKernels / MSGWeights -> MSGTensor
 let engine: [SwiftSetting] = [
     // The engine passes raw buffers between worker threads; Swift 5 mode keeps
     // that free of Sendable wrappers. Everything above it is Swift 6.
@@ -19,6 +19,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // MARK: - System libraries (located with pkg-config)
@@ -36,9 +41,20 @@ let package = Package(
         .target(name: "MSGWeights", dependencies: ["MSGTensor"]),
         .target(name: "MSGImage", dependencies: ["MSGTensor", "CMSGPNG"]),
         .target(name: "MSGGen", dependencies: ["MSGTensor", "MSGKernels", "MSGWeights"], swiftSettings: engine),
+        // Pictures both front-ends deliver (grid, sheet, mix figure, PNG text): same bytes from CLI and server.
+        .target(name: "MSGRender", dependencies: ["MSGGen", "MSGImage", "MSGTensor"]),
+        .target(name: "MSGServer", dependencies: [
+            "MSGRender", "MSGGen", "MSGImage", "MSGTensor", "MSGWeights",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .target(name: "MSGCLI", dependencies: [
-            "MSGGen", "MSGImage", "MSGWeights", "MSGKernels",
+            "MSGGen", "MSGImage", "MSGWeights", "MSGKernels", "MSGRender", "MSGServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "msg-gen", dependencies: ["MSGCLI", "MSGKernels"]),
 
@@ -49,5 +65,13 @@ let package = Package(
         .testTarget(name: "MSGImageTests", dependencies: ["MSGImage", "MSGTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "MSGGenTests", dependencies: ["MSGGen", "MSGWeights", "MSGKernels", "MSGTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "MSGCLITests", dependencies: ["MSGCLI", "MSGGen", "MSGWeights", "MSGImage", "MSGTensor", "msg-gen"]),
+        .testTarget(name: "MSGServerTests", dependencies: [
+            "MSGServer", "MSGRender", "MSGCLI", "MSGGen", "MSGImage",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
     ]
 )

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MSGGen
 import MSGImage
+import MSGRender
 import MSGTensor
 
 /// `msg-gen mix`: the style-mixing figure (MSG-StyleGAN models).
@@ -78,7 +79,7 @@ public struct MixCommand: ParsableCommand {
             let l = try model.styleLayers(styles!)
             layersPerRow = rowSeeds.map { _ in l }
         }
-        if opts.psi == nil { opts.psi = 1 }   // upstream's figure maps without truncation
+        opts = Pictures.mixOptions(opts)   // upstream's figure maps without truncation
         let scaleIdx = try output.scales.indices(in: model)
         let renderer = Renderer(model: model, batch: compute.batch, threads: compute.threads)
         let total = rowSeeds.count * colSeeds.count
@@ -100,7 +101,7 @@ public struct MixCommand: ParsableCommand {
             print(dir)
         case .png:
             try Output.checkPixelBudget(model: model, count: (rowSeeds.count + 1) * (colSeeds.count + 1), scales: scaleIdx)
-            func images(_ t: [Tensor]) throws -> [RGBImage] { try scaleIdx.map { try RGBImage(chw: t[$0]) } }
+            func images(_ t: [Tensor]) throws -> [RGBImage] { try Pictures.images(t, indices: scaleIdx) }
             var rowImages: [[RGBImage]] = [], colImages: [[RGBImage]] = []
             try renderer.render(seeds: rowSeeds, options: opts) { _, s in rowImages.append(try images(s)) }
             try renderer.render(seeds: colSeeds, options: opts) { _, s in colImages.append(try images(s)) }
@@ -109,25 +110,11 @@ public struct MixCommand: ParsableCommand {
                 cells[r][c] = try images(scales)
                 done += 1; progress.update(done: done)
             }
-            let largest = scaleIdx.map { model.resolutions[$0] }.max()!
-            let figures = scaleIdx.indices.map { k -> RGBImage in
-                let up = largest / model.resolutions[scaleIdx[k]]
-                let side = rowImages[0][k].width * up
-                var cellsOut = [RGBImage(width: side, height: side, fill: (0, 0, 0))]
-                cellsOut += colImages.map { $0[k].upscaled(by: up) }
-                for r in rowSeeds.indices {
-                    cellsOut.append(rowImages[r][k].upscaled(by: up))
-                    cellsOut += cells[r].map { $0[k].upscaled(by: up) }
-                }
-                return Layout.grid(cellsOut, columns: colSeeds.count + 1)
-            }
-            let picture = figures.count == 1 ? figures[0] : Layout.grid(figures, columns: 1, padding: 8)
-            let path = output.out ?? "\(model.name)-mix-rows\(rowSeeds.count)-cols\(colSeeds.count)\(figures.count > 1 ? "-all" : "").png"
+            let path = output.out ?? "\(model.name)-mix-rows\(rowSeeds.count)-cols\(colSeeds.count)\(scaleIdx.count > 1 ? "-all" : "").png"
             let desc = preset == .figure ? "figure preset" : styles!
-            let meta = ImageMetadata(model: model, seeds: rowSeeds + colSeeds, options: opts, scales: output.scales,
-                                     extra: [("Rows", Output.describe(rowSeeds)), ("Columns", Output.describe(colSeeds)),
-                                             ("Styles", desc)])
-            try Output.writePNG(picture, text: meta.pngText, to: path)
+            let png = try Pictures.mixPNG(model: model, rows: rowSeeds, cols: colSeeds, styles: desc, options: opts,
+                                          scales: output.scales, rowImages: rowImages, colImages: colImages, cells: cells)
+            try Output.writePNGBytes(png, to: path)
             print(path)
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MSGGen
+@_exported import MSGRender
 
 /// Option groups shared by the subcommands that render.
 public struct ModelOptions: ParsableArguments {
@@ -34,30 +35,10 @@ public enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable 
     case png, npy
 }
 
-/// `--scales max|all|R`.
-public enum ScaleSelection: Equatable, Sendable, ExpressibleByArgument {
-    case max, all, resolution(Int)
-
-    public init?(argument: String) {
-        switch argument {
-        case "max": self = .max
-        case "all": self = .all
-        default:
-            guard let r = Int(argument), r >= 4, r <= 8192, r & (r - 1) == 0 else { return nil }
-            self = .resolution(r)
-        }
-    }
-
+/// `--scales max|all|R` (the type lives in MSGRender, shared with the server).
+extension ScaleSelection: ExpressibleByArgument {
+    public init?(argument: String) { self.init(text: argument) }
     public static var defaultValueDescription: String { "max" }
-
-    /// Indices into the model's outputs (4x4 first).
-    public func indices(in model: Model) throws -> [Int] {
-        switch self {
-        case .max: [model.resolutions.count - 1]
-        case .all: Array(model.resolutions.indices)
-        case .resolution(let r): [try model.scaleIndex(r)]
-        }
-    }
 }
 
 public struct OutputOptions: ParsableArguments {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MSGGen
 import MSGImage
+import MSGRender
 import MSGTensor
 
 /// The default subcommand: seeds -> PNG grid / image / multi-scale sheet, or raw .npy.
@@ -40,7 +41,6 @@ public struct RenderCommand: ParsableCommand {
         let progress = Progress(total: list.count, quiet: output.quiet)
         defer { progress.finish() }
         let options = try style.renderOptions(for: model)
-        let meta = ImageMetadata(model: model, seeds: list, options: options, scales: output.scales)
 
         switch output.format {
         case .npy:
@@ -58,12 +58,12 @@ public struct RenderCommand: ParsableCommand {
             try Output.checkPixelBudget(model: model, count: list.count, scales: scaleIdx)
             var images = [[RGBImage]](repeating: [], count: list.count)
             try renderer.render(seeds: list, options: options) { i, scales in
-                images[i] = try scaleIdx.map { try RGBImage(chw: scales[$0]) }
+                images[i] = try Pictures.images(scales, indices: scaleIdx)
                 progress.update(done: i + 1)
             }
-            let picture = Output.compose(images, allScales: scaleIdx.count > 1)
+            let png = try Pictures.seedsPNG(model: model, seeds: list, options: options, scales: output.scales, images: images)
             let path = output.out ?? Output.defaultName(model: model, seeds: list, scales: output.scales)
-            try Output.writePNG(picture, text: meta.pngText, to: path)
+            try Output.writePNGBytes(png, to: path)
             print(path)
         }
     }

@@ -214,15 +214,25 @@ public final class Renderer {
         while start < cells.count {
             let chunk = Array(cells[start..<min(cells.count, start + batch)])
             var dl: [Float] = []
-            for (r, c) in chunk {
-                var w = rowW[r]
-                for l in layersPerRow[r] { for j in 0..<d { w[l * d + j] = colW[c][l * d + j] } }
-                dl += w
-            }
+            for (r, c) in chunk { dl += Self.mixed(rowW: rowW[r], colW: colW[c], layers: layersPerRow[r], dlatentSize: d) }
             let out = synthesize(g, dlatents: dl, noiseSeeds: chunk.map { rows[$0.0] }, options: opts)
             for (j, (r, c)) in chunk.enumerated() { try onCell(r, c, out.map { $0.slice(j) }) }
             start += chunk.count
         }
+    }
+
+    /// One mixing cell's dlatents `[numLayers, dlatent]`: the row's with `layers`
+    /// replaced by the column's (what `mix` feeds synthesis; a server batches cells with it).
+    public static func mixed(rowW: [Float], colW: [Float], layers: [Int], dlatentSize d: Int) -> [Float] {
+        var w = rowW
+        for l in layers { for j in 0..<d { w[l * d + j] = colW[l * d + j] } }
+        return w
+    }
+
+    /// The dlatent width of an msg-stylegan model (nil for msg-progan).
+    public var dlatentSize: Int? {
+        guard case .styleGAN(let g) = model.backend else { return nil }
+        return g.config.dlatentSize
     }
 
     /// Synthesis from dlatents for the images whose noise is seeded by `noiseSeeds`.

@@ -3,10 +3,10 @@ import MSGKernels
 
 @main
 struct Entry {
-    static func main() {
+    static func main() async {
         // Before anything touches OpenBLAS: re-exec with its fast kernels if it
         // fell back to a generic core (Debian's 0.3.21 does on AVX-512 CPUs).
         BLAS.ensureFastCore()
-        MSGGenCommand.main()
+        await MSGGenCommand.main()
     }
 }

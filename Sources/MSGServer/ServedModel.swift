@@ -1,0 +1,79 @@
+import Foundation
+import MSGGen
+import MSGWeights
+
+/// A loaded model as the server addresses it: its name, its render pool and a
+/// fingerprint of its weights (part of every ETag, so new weights under an
+/// old name never match a client's cached copy).
+public final class ServedModel: Sendable {
+    public let model: Model
+    public let pool: RenderPool
+    public let fingerprint: String
+
+    public init(model: Model, pool: RenderPool) {
+        self.model = model
+        self.pool = pool
+        self.fingerprint = Self.fingerprint(model)
+    }
+
+    public var name: String { model.name }
+
+    /// FNV-1a 64 over tensor names, shapes and bytes (computed once at start).
+    static func fingerprint(_ model: Model) -> String {
+        var h = FNV1a()
+        h.add(model.name); h.add(model.family.rawValue)
+        let file = model.file.file
+        for name in file.names {
+            h.add(name)
+            _ = try? file.withRawBytes(name) { raw in h.add(raw) }
+        }
+        return h.hex
+    }
+
+    /// What `GET /v1/models` lists.
+    func description(isDefault: Bool) -> [String: Any] {
+        var d: [String: Any] = [
+            "name": name,
+            "family": model.family.rawValue,
+            "resolutions": model.resolutions,
+            "latent_size": model.latentSize,
+            "default": isDefault,
+        ]
+        var defaults: [String: Any] = ["scale": "max"]
+        if let n = model.styleLayerCount {
+            d["style_layers"] = n
+            d["style_names"] = ["coarse": "0-3", "middle": "4-7", "fine": "8-\(max(8, n - 1))"]
+            if case .styleGAN(let c) = model.file.config {
+                defaults["psi"] = c.truncationPsi ?? 1
+                defaults["cutoff"] = c.truncationCutoff ?? n
+            }
+            defaults["noise"] = "const"
+        } else {
+            d["style_layers"] = NSNull()
+        }
+        d["defaults"] = defaults
+        return d
+    }
+}
+
+/// FNV-1a, 64 bits: cheap, stable across runs and machines.
+struct FNV1a {
+    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        var v = value
+        for b in bytes { v = (v ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        value = v
+    }
+
+    mutating func add(_ s: String) {
+        var s = s
+        s.withUTF8 { add(UnsafeRawBufferPointer($0)) }
+        value = (value ^ 0xff) &* 0x0000_0100_0000_01b3   // separator
+    }
+
+    var hex: String {
+        let s = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - s.count) + s
+    }
+}
