@@ -15,7 +15,6 @@ public enum Output {
         }
     }
 
-
     public static func defaultName(model: Model, seeds: [UInt32], scales: ScaleSelection) -> String {
         let s: String
         switch scales {
@@ -29,14 +28,8 @@ public enum Output {
         return "\(model.name)-\(seedPart)\(s).png"
     }
 
-    public static func describe(_ seeds: [UInt32]) -> String { ImageMetadata.describe(seeds) }
-
     public static func writePNGBytes(_ bytes: [UInt8], to path: String) throws {
         try AtomicFile.write(bytes, to: path)
-    }
-
-    public static func writePNG(_ image: RGBImage, text: [(key: String, value: String)], to path: String) throws {
-        try AtomicFile.write(try PNG.encode(image, text: text), to: path)
     }
 
     public static func writeNPY(_ t: Tensor, to path: String) throws {
