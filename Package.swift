@@ -31,7 +31,7 @@ let package = Package(
         // MARK: - Swift layers
         .target(name: "MSGTensor"),
         .target(name: "MSGKernels", dependencies: ["MSGTensor", "CBLAS"], swiftSettings: engine),
-        .target(name: "MSGWeights", dependencies: ["MSGTensor"]),
+        .target(name: "MSGWeights", dependencies: ["MSGTensor", "CZlib"]),
         .target(name: "MSGImage", dependencies: ["MSGTensor", "CMSGPNG"]),
         .target(name: "MSGGen", dependencies: ["MSGTensor", "MSGKernels", "MSGWeights"], swiftSettings: engine),
         .target(name: "MSGCLI", dependencies: [

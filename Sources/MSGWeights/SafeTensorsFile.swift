@@ -32,7 +32,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
         try self.init(storage: ByteStorage(bytes: bytes), source: source)
     }
 
-    private init(storage: ByteStorage, source: String) throws(WeightsError) {
+    init(storage: ByteStorage, source: String) throws(WeightsError) {
         let header = try storage.withBytes { (raw) throws(WeightsError) in
             try SafeTensorsHeader.parse(raw, source: source)
         }
