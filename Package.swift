@@ -40,6 +40,11 @@ let package = Package(
         ]),
         .executableTarget(name: "msg-gen", dependencies: ["MSGCLI", "MSGKernels"]),
 
+        // MARK: - Fuzz targets (tools/fuzz.sh builds them with libFuzzer; plain builds replay files)
+        .executableTarget(name: "FuzzSafetensors", dependencies: ["MSGWeights"]),
+        .executableTarget(name: "FuzzPickle", dependencies: ["MSGWeights"]),
+        .executableTarget(name: "FuzzZip", dependencies: ["MSGWeights"]),
+
         // MARK: - Tests
         .testTarget(name: "MSGTensorTests", dependencies: ["MSGTensor"]),
         .testTarget(name: "MSGKernelsTests", dependencies: ["MSGKernels", "MSGTensor"]),

@@ -6,7 +6,7 @@ public struct MSGGenCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "msg-gen",
         abstract: "Render images at every scale from trained MSG-GAN generators (MSG-ProGAN, MSG-StyleGAN).",
-        subcommands: [RenderCommand.self, MixCommand.self, InspectCommand.self, BenchCommand.self],
+        subcommands: [RenderCommand.self, MixCommand.self, InspectCommand.self, BenchCommand.self, ConvertCommand.self],
         defaultSubcommand: RenderCommand.self
     )
 

@@ -77,10 +77,8 @@ class OldNumpyPickler(pickle._Pickler):
     dispatch = dict(pickle._Pickler.dispatch)
 
 
-def main():
-    tensors, meta, _ = st.load_file(os.path.join(FIXTURES, "stylegan-32.safetensors"))
-    config = json.loads(meta["msg-gen.config"])
-    arrays = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}
+def gan_tuple(arrays, config):
+    """(G, D, Gs) for FORMAT.md-named float32 arrays and their msg-gen config."""
 
     def scope(prefix):
         names = sorted(k[len(prefix):] for k in arrays if k.startswith(prefix))
@@ -89,7 +87,8 @@ def main():
     # Static kwargs as train.py passes them to G_style; blur_filter as a list, as upstream writes it.
     kwargs = dict(num_channels=3, label_size=0, structure="auto", **config)
     lod = np.float32(0.0).reshape(())
-    mapping = Network("G_mapping", dict(kwargs, dlatent_broadcast=8), {},
+    num_layers = 2 * int(np.log2(config["resolution"])) - 2
+    mapping = Network("G_mapping", dict(kwargs, dlatent_broadcast=num_layers), {},
                       "training.networks_stylegan.G_mapping", scope("G_mapping/"))
     synthesis = Network("G_synthesis", dict(kwargs), {}, "training.networks_stylegan.G_synthesis",
                         [("lod", np.array(lod))] + scope("G_synthesis/"))
@@ -98,16 +97,27 @@ def main():
                  "training.networks_stylegan.G_style", own)
     g = Network("G", kwargs, {"mapping": mapping, "synthesis": synthesis},
                 "training.networks_stylegan.G_style", own)
-    d = Network("D", dict(num_channels=3, resolution=32, label_size=0), {},
+    d = Network("D", dict(num_channels=3, resolution=config["resolution"], label_size=0), {},
                 "training.networks_stylegan.D_basic",
                 [("FromRGB_lod0/weight", np.zeros((1, 1, 3, 4), np.float32))])
+    return (g, d, gs)
 
+
+def dumps(obj):
     buf = io.BytesIO()
-    OldNumpyPickler(buf, protocol=4).dump((g, d, gs))
+    OldNumpyPickler(buf, protocol=4).dump(obj)
+    return buf.getvalue()
+
+
+def main():
+    tensors, meta, _ = st.load_file(os.path.join(FIXTURES, "stylegan-32.safetensors"))
+    config = json.loads(meta["msg-gen.config"])
+    arrays = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}
+    data = dumps(gan_tuple(arrays, config))
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "wb") as f:
-        f.write(buf.getvalue())
-    print(f"{OUT}: {len(buf.getvalue())} bytes")
+        f.write(data)
+    print(f"{OUT}: {len(data)} bytes")
 
 
 if __name__ == "__main__":
