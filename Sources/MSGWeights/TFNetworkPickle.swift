@@ -10,8 +10,11 @@ struct TFNetworkPickle {
     let name: String
     let version: Int
     let staticKwargs: [(key: String, value: PickleValue)]
-    /// Component key ("mapping", "synthesis") -> network, in pickle order.
+    /// Component key ("mapping", "synthesis") -> network, in pickle order
+    /// (read one level deep: a component's own components are only counted).
     let components: [(key: String, network: TFNetworkPickle)]
+    /// How many components the state lists (for components: never read further).
+    let componentCount: Int
     /// Own variables, names relative to this network's scope, in pickle order.
     let variables: [(name: String, value: PickleValue)]
 
@@ -19,7 +22,7 @@ struct TFNetworkPickle {
 
     /// Describes `value` as a Network, or explains why it is not one. `path`
     /// names the place in the file for errors ("Gs", "Gs.components.mapping").
-    init(_ value: PickleValue, path: String, source: String) throws(WeightsError) {
+    init(_ value: PickleValue, path: String, source: String, readComponents: Bool = true) throws(WeightsError) {
         func fail(_ reason: String) -> WeightsError { .invalidCheckpoint(file: source, key: path, reason: reason) }
         guard case .object(let o) = value, o.callable.qualifiedName == Self.className else {
             throw fail("expected a \(Self.className), found \(value.kindName)")
@@ -44,14 +47,18 @@ struct TFNetworkPickle {
         staticKwargs = kwargs
 
         var components: [(String, TFNetworkPickle)] = []
+        var componentCount = 0
         if let c = state["components"] {
             guard case .dict(let d) = c else { throw fail("components is \(c.kindName), expected a dict") }
-            for e in d.entries {
+            componentCount = d.entries.count
+            // One level only: shared sub-networks could otherwise be walked exponentially often.
+            for e in d.entries where readComponents {
                 guard let k = e.key.stringValue else { throw fail("components has a non-str key (\(e.key.kindName))") }
-                components.append((k, try TFNetworkPickle(e.value, path: "\(path).components.\(k)", source: source)))
+                components.append((k, try TFNetworkPickle(e.value, path: "\(path).components.\(k)", source: source, readComponents: false)))
             }
         }
         self.components = components
+        self.componentCount = componentCount
 
         guard let vars = state["variables"]?.tupleItems else { throw fail("state has no 'variables' list") }
         var variables: [(String, PickleValue)] = []

@@ -65,7 +65,7 @@ struct TorchCheckpoint {
             }
             root = try result.get()
         }
-        try Self.collectStorages(root, source: source, into: &pids, legacy: false)
+        try Self.collectStorages(root, source: source, into: &pids)
 
         var storages: [String: (type: String, bytes: ByteSource)] = [:]
         for pid in pids where storages[pid.key] == nil {
@@ -108,7 +108,7 @@ struct TorchCheckpoint {
         offset = keysPickle.end
 
         var pids: [(key: String, type: String, numel: Int)] = []
-        try Self.collectStorages(object.value, source: source, into: &pids, legacy: true)
+        try Self.collectStorages(object.value, source: source, into: &pids)
         var types: [String: String] = [:]
         for pid in pids { types[pid.key] = pid.type }
 
@@ -142,23 +142,35 @@ struct TorchCheckpoint {
 
     // MARK: - Storages and tensors
 
-    /// Walks the object for persistent ids (bounded by the pickle's depth limit).
-    private static func collectStorages(_ v: PickleValue, source: String, into out: inout [(key: String, type: String, numel: Int)],
-                                        legacy: Bool) throws(WeightsError) {
-        switch v {
-        case .persistent(let t):
-            let pid = try storageID(t, source: source)
-            out.append((pid.key, pid.type, pid.numel))
-        case .tuple(let t):
-            for item in t.items { try collectStorages(item, source: source, into: &out, legacy: legacy) }
-        case .list(let l):
-            for item in l.items { try collectStorages(item, source: source, into: &out, legacy: legacy) }
-        case .dict(let d):
-            for e in d.entries { try collectStorages(e.value, source: source, into: &out, legacy: legacy) }
-        case .object(let o):
-            for a in o.args { try collectStorages(a, source: source, into: &out, legacy: legacy) }
-            if let s = o.state { try collectStorages(s, source: source, into: &out, legacy: legacy) }
-        default: break
+    /// Walks the object for persistent ids. Each container is visited once:
+    /// the memo lets a pickle share one child many times, and a DAG of shared
+    /// tuples has exponentially many paths (depth <= 64 is no bound on those).
+    private static func collectStorages(_ root: PickleValue, source: String,
+                                        into out: inout [(key: String, type: String, numel: Int)]) throws(WeightsError) {
+        var seen = Set<ObjectIdentifier>()
+        var pending = [root]
+        while let v = pending.popLast() {
+            let id: ObjectIdentifier?
+            switch v {
+            case .tuple(let t), .persistent(let t): id = ObjectIdentifier(t)
+            case .list(let l): id = ObjectIdentifier(l)
+            case .dict(let d): id = ObjectIdentifier(d)
+            case .object(let o): id = ObjectIdentifier(o)
+            default: id = nil
+            }
+            guard let id, seen.insert(id).inserted else { continue }
+            switch v {
+            case .persistent(let t):
+                let pid = try storageID(t, source: source)
+                out.append((pid.key, pid.type, pid.numel))
+            case .tuple(let t): pending.append(contentsOf: t.items)
+            case .list(let l): pending.append(contentsOf: l.items)
+            case .dict(let d): pending.append(contentsOf: d.entries.map(\.value))
+            case .object(let o):
+                pending.append(contentsOf: o.args)
+                if let s = o.state { pending.append(s) }
+            default: break
+            }
         }
     }
 

@@ -119,6 +119,16 @@ def main():
         f.write(data)
     print(f"{OUT}: {len(data)} bytes")
 
+    # Hostile: 20 levels of networks whose 3 components are one shared network
+    # (3^20 paths through a small DAG; a reader must not walk it path by path).
+    net = Network("leaf", {}, {}, "f", [])
+    for i in range(20):
+        net = Network(f"n{i}", {}, {"a": net, "b": net, "c": net}, "f", [])
+    shared = os.path.join(os.path.dirname(OUT), "shared-components.pkl")
+    with open(shared, "wb") as f:
+        f.write(dumps((net, net, net)))
+    print(f"{shared}: {os.path.getsize(shared)} bytes")
+
 
 if __name__ == "__main__":
     main()

@@ -77,8 +77,8 @@ enum StyleGANImporter {
                 guard c.name == networkName else {
                     throw .invalidCheckpoint(file: source, key: "Gs.components.\(key)", reason: "network is named '\(c.name)', expected '\(networkName)'")
                 }
-                guard c.components.isEmpty else {
-                    throw .invalidCheckpoint(file: source, key: "Gs.components.\(key)", reason: "has nested components \(c.components.map(\.key))")
+                guard c.componentCount == 0 else {
+                    throw .invalidCheckpoint(file: source, key: "Gs.components.\(key)", reason: "has \(c.componentCount) nested components (G_mapping and G_synthesis have none)")
                 }
                 usedComponents.insert(key)
                 network = c
