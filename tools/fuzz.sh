@@ -29,7 +29,7 @@ for t in "${targets[@]}"; do
     [ -x "$bin/$t" ] || { echo "$t: not built"; status=1; continue; }
     # A Swift trap must read as a crash, not as a report from inside the backtracer.
     SWIFT_BACKTRACE=enable=no "$bin/$t" "tools/fuzz/corpus/$t" \
-        -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 \
+        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
         -artifact_prefix=".build-fuzz/artifacts/$t/" -print_final_stats=1 > ".build-fuzz/$t.log" 2>&1 || true
     # One process, no -jobs (which would log to ./fuzz-N.log): the summary lines only.
     grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb|SUMMARY|==[0-9]+==ERROR|.*deadly signal|.*Test unit written)' ".build-fuzz/$t.log" || tail -n 5 ".build-fuzz/$t.log"

@@ -243,6 +243,11 @@ struct TorchCheckpoint {
         // Checked: every index offset + sum((size_i - 1) * stride_i) lies in the storage.
         guard elementOffset >= 0, size.allSatisfy({ $0 >= 0 }), stride.allSatisfy({ $0 >= 0 }),
               let count = UpstreamTensor.elementCount(size) else { throw fail("tensor size \(size) / stride \(stride) is invalid") }
+        // A view with more elements than its storage (stride 0, overlapping) is
+        // no weight; refusing it also bounds the copy below by the file's size.
+        guard count <= storageCount else {
+            throw fail("tensor of size \(size) has more elements than its storage (\(storageCount)): an overlapping view")
+        }
         if count > 0 {
             var last = elementOffset
             for (s, st) in zip(size, stride) {

@@ -157,8 +157,11 @@ struct ZipArchive {
             guard Self.crc(bytes) == member.crc32 else { throw fail("CRC-32 mismatch") }
             return .range(member.dataRange)
         default:
-            guard member.uncompressedSize <= Self.maxInflatedSize else {
-                throw fail("declares \(member.uncompressedSize) inflated bytes (at most \(Self.maxInflatedSize))")
+            // Deflate expands at most ~1032:1: a larger claim is a lie, and would
+            // make a tiny file reserve up to the cap.
+            let (ratioBound, overflow) = member.dataRange.count.multipliedReportingOverflow(by: 1032)
+            guard member.uncompressedSize <= Self.maxInflatedSize, overflow || member.uncompressedSize <= ratioBound + 1024 else {
+                throw fail("declares \(member.uncompressedSize) inflated bytes from \(member.dataRange.count) (at most \(Self.maxInflatedSize), and 1032:1)")
             }
             let input = UnsafeRawBufferPointer(rebasing: data[member.dataRange])
             var out = [UInt8](repeating: 0, count: member.uncompressedSize)
