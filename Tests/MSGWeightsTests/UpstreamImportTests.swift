@@ -82,3 +82,29 @@ func weightsError(_ body: () throws -> Void) -> WeightsError? {
         guard case .invalidCheckpoint? = e else { Issue.record("got \(String(describing: e))"); return }
     }
 }
+
+@Suite struct UpstreamRuleTests {
+    /// A variable no rule or config accounts for is an error naming it (legacy.py's rule).
+    @Test func leftoverVariablesAreErrors() throws {
+        var bytes = try Upstream.bytes("stylegan-32.pkl")
+        let lod: [UInt8] = [0x8C, 3] + Array("lod".utf8)
+        let at = try #require((0..<(bytes.count - 5)).first { Array(bytes[$0..<($0 + 5)]) == lod })
+        bytes[at + 2] = UInt8(ascii: "x")   // every "lod" (memoized once) becomes "xod"
+        let e = weightsError { _ = try ModelImporter.convert(bytes: bytes, label: "x.pkl") }
+        guard case .unexpectedTensor("x.pkl", let name)? = e else { Issue.record("got \(String(describing: e))"); return }
+        #expect(name == "xod" || name == "G_synthesis/xod")
+    }
+
+    /// float64 arrays become F32, rounded to nearest (numpy's astype(float32)).
+    @Test func float64IsRoundedToF32() throws {
+        let values: [Double] = [1.0 / 3.0, -2.5, 1e300, 0]
+        let bytes = values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }
+        let entry = try #require(UpstreamTensor(element: .f64, shape: [4], bytes: bytes).entry(name: "x"))
+        #expect(entry.dtype == .f32 && entry.shape == [4])
+        let floats = stride(from: 0, to: 16, by: 4).map { i in
+            Float(bitPattern: UInt32(entry.bytes[i]) | UInt32(entry.bytes[i + 1]) << 8 | UInt32(entry.bytes[i + 2]) << 16 | UInt32(entry.bytes[i + 3]) << 24)
+        }
+        #expect(floats == values.map { Float($0) })
+        #expect(UpstreamTensor(element: .other("I64"), shape: [1], bytes: [0, 0, 0, 0, 0, 0, 0, 0]).entry(name: "y") == nil)
+    }
+}
