@@ -2,6 +2,7 @@
 # Fuzz the three parsers with libFuzzer (the runtime ships with the Swift toolchain).
 #
 #   tools/fuzz.sh [SECONDS] [TARGET...]     default: 30 s each, all targets
+#   tools/fuzz.sh minimize [TARGET...]      shrink each corpus to the inputs that add coverage
 #
 # Builds a separate release tree (.build-fuzz, gitignored) with coverage and
 # AddressSanitizer, then runs each target on its committed corpus
@@ -10,8 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-seconds="${1:-30}"
-shift || true
+mode=run
+if [ "${1:-}" = minimize ]; then mode=minimize; shift; seconds=0; else seconds="${1:-30}"; shift || true; fi
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(FuzzSafetensors FuzzPickle FuzzZip)
 
@@ -21,6 +22,18 @@ for t in "${targets[@]}"; do
         -Xswiftc -sanitize=fuzzer,address -Xswiftc -DMSG_FUZZ --product "$t" 2>&1 | tail -n 1
 done
 bin="$(swift build -c release --scratch-path .build-fuzz --show-bin-path)"
+
+if [ "$mode" = minimize ]; then
+    for t in "${targets[@]}"; do
+        rm -rf ".build-fuzz/min/$t" && mkdir -p ".build-fuzz/min/$t"
+        SWIFT_BACKTRACE=enable=no "$bin/$t" -merge=1 -timeout=10 -rss_limit_mb=2048 ".build-fuzz/min/$t" "tools/fuzz/corpus/$t" > ".build-fuzz/$t-merge.log" 2>&1
+        # Keep the named seeds (tools/fuzz/make_seeds.py) whatever their coverage.
+        find "tools/fuzz/corpus/$t" -type f ! -name '*.*' -delete
+        find ".build-fuzz/min/$t" -type f -exec cp {} "tools/fuzz/corpus/$t/" \;
+        echo "$t: $(ls "tools/fuzz/corpus/$t" | wc -l) inputs, $(du -sk "tools/fuzz/corpus/$t" | cut -f1) KiB"
+    done
+    exit 0
+fi
 
 status=0
 for t in "${targets[@]}"; do
