@@ -2,7 +2,7 @@
 # Fuzz the three parsers with libFuzzer (the runtime ships with the Swift toolchain).
 #
 #   tools/fuzz.sh [SECONDS] [TARGET...]     default: 30 s each, all targets
-#   tools/fuzz.sh minimize [TARGET...]      shrink each corpus to the inputs that add coverage
+#   tools/fuzz.sh minimize [TARGET...]      shrink each corpus to the inputs that add edge coverage
 #
 # Builds a separate release tree (.build-fuzz, gitignored) with coverage and
 # AddressSanitizer, then runs each target on its committed corpus
@@ -26,7 +26,7 @@ bin="$(swift build -c release --scratch-path .build-fuzz --show-bin-path)"
 if [ "$mode" = minimize ]; then
     for t in "${targets[@]}"; do
         rm -rf ".build-fuzz/min/$t" && mkdir -p ".build-fuzz/min/$t"
-        SWIFT_BACKTRACE=enable=no "$bin/$t" -merge=1 -timeout=10 -rss_limit_mb=2048 ".build-fuzz/min/$t" "tools/fuzz/corpus/$t" > ".build-fuzz/$t-merge.log" 2>&1
+        SWIFT_BACKTRACE=enable=no "$bin/$t" -merge=1 -use_counters=0 -timeout=10 -rss_limit_mb=2048 ".build-fuzz/min/$t" "tools/fuzz/corpus/$t" > ".build-fuzz/$t-merge.log" 2>&1
         # Keep the named seeds (tools/fuzz/make_seeds.py) whatever their coverage.
         find "tools/fuzz/corpus/$t" -type f ! -name '*.*' -delete
         find ".build-fuzz/min/$t" -type f -exec cp {} "tools/fuzz/corpus/$t/" \;
