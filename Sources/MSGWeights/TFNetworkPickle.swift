@@ -1,3 +1,5 @@
+import MSGTensor
+
 // MARK: - TFNetworkPickle
 
 /// A `dnnlib.tflib.network.Network` as its pickle describes it (StyleGAN v1,
@@ -94,7 +96,7 @@ struct TFNetworkPickle {
             throw fail("expected a numpy array, found \(value.kindName)")
         }
         guard let dims = shapeValue.tupleItems, let shape = Optional(dims.compactMap(\.intValue)), shape.count == dims.count,
-              let count = UpstreamTensor.elementCount(shape) else { throw fail("array shape is \(shapeValue.kindName)") }
+              let count = Tensor.elementCount(shape) else { throw fail("array shape is \(shapeValue.kindName)") }
         let element = try dtype(dtypeValue, fail: fail)
         guard case .bytes(let range) = raw else { throw fail("array data is \(raw.kindName), expected bytes") }
         guard let size = element.size else { throw fail("array of \(element.name) (only float arrays are weights)") }

@@ -1,3 +1,5 @@
+import MSGTensor
+
 // MARK: - TorchCheckpoint
 
 /// A `torch.save` file read without PyTorch (torch/serialization.py):
@@ -242,7 +244,7 @@ struct TorchCheckpoint {
 
         // Checked: every index offset + sum((size_i - 1) * stride_i) lies in the storage.
         guard elementOffset >= 0, size.allSatisfy({ $0 >= 0 }), stride.allSatisfy({ $0 >= 0 }),
-              let count = UpstreamTensor.elementCount(size) else { throw fail("tensor size \(size) / stride \(stride) is invalid") }
+              let count = Tensor.elementCount(size) else { throw fail("tensor size \(size) / stride \(stride) is invalid") }
         // A view with more elements than its storage (stride 0, overlapping) is
         // no weight; refusing it also bounds the copy below by the file's size.
         guard count <= storageCount else {

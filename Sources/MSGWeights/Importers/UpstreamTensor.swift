@@ -1,3 +1,5 @@
+import MSGTensor
+
 // MARK: - UpstreamTensor
 
 /// A tensor read out of an upstream container: its element type as the
@@ -53,17 +55,5 @@ struct UpstreamTensor {
             return .init(name: name, dtype: .f32, shape: shape, bytes: out)
         case .other: return nil
         }
-    }
-
-    /// Product of the shape, nil on overflow or a negative dimension.
-    static func elementCount(_ shape: [Int]) -> Int? {
-        var n = 1
-        for d in shape {
-            guard d >= 0 else { return nil }
-            let (p, o) = n.multipliedReportingOverflow(by: d)
-            if o { return nil }
-            n = p
-        }
-        return n
     }
 }
