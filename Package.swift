@@ -38,7 +38,7 @@ let package = Package(
         // MARK: - Swift layers
         .target(name: "MSGTensor"),
         .target(name: "MSGKernels", dependencies: ["MSGTensor", "CBLAS", "CMSGKernels"], swiftSettings: engine),
-        .target(name: "MSGWeights", dependencies: ["MSGTensor"]),
+        .target(name: "MSGWeights", dependencies: ["MSGTensor", "CZlib"]),
         .target(name: "MSGImage", dependencies: ["MSGTensor", "CMSGPNG"]),
         .target(name: "MSGGen", dependencies: ["MSGTensor", "MSGKernels", "MSGWeights"], swiftSettings: engine),
         // Pictures both front-ends deliver (grid, sheet, mix figure, PNG text): same bytes from CLI and server.
@@ -57,6 +57,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "msg-gen", dependencies: ["MSGCLI", "MSGKernels"]),
+
+        // MARK: - Fuzz targets (tools/fuzz.sh builds them with libFuzzer; plain builds replay files)
+        .executableTarget(name: "FuzzSafetensors", dependencies: ["MSGWeights"]),
+        .executableTarget(name: "FuzzPickle", dependencies: ["MSGWeights"]),
+        .executableTarget(name: "FuzzZip", dependencies: ["MSGWeights"]),
 
         // MARK: - Tests
         .testTarget(name: "MSGTensorTests", dependencies: ["MSGTensor"]),

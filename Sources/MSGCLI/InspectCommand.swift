@@ -7,10 +7,10 @@ import MSGWeights
 public struct InspectCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Show a weights file's family, config, resolutions, parameter count and tensors."
+        abstract: "Show a weights file's container, family, config, resolutions, parameter count and tensors (.safetensors, .pth, .pkl)."
     )
 
-    @Argument(help: "Weights file (.safetensors).")
+    @Argument(help: "Weights file: .safetensors, BMSG-GAN .pth (torch zip or legacy) or msg-stylegan-tf/StyleGAN .pkl.")
     public var file: String
 
     @Flag(name: .long, help: "Omit the tensor table.")
@@ -22,6 +22,7 @@ public struct InspectCommand: ParsableCommand {
         let m = try ModelFile.open(path: file)
         var lines: [String] = []
         lines.append("file:        \(file)")
+        lines.append("container:   \(m.container.rawValue)\(m.container == .safetensors ? "" : " (imported in memory; nothing in it executed)")")
         lines.append("name:        \(m.name)")
         lines.append("family:      \(m.config.family.rawValue)")
         switch m.config {

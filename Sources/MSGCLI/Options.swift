@@ -5,7 +5,7 @@ import MSGGen
 
 /// Option groups shared by the subcommands that render.
 public struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: "Weights file (.safetensors). Default: the model named in weights/DEFAULT.")
+    @Option(name: .long, help: "Weights file: .safetensors, or an upstream BMSG-GAN .pth / msg-stylegan-tf .pkl (imported in memory). Default: the model named in weights/DEFAULT.")
     public var weights: String?
 
     public init() {}

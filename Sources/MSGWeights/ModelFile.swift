@@ -22,9 +22,24 @@ public struct ModelFile: Sendable {
     /// `msg-gen.source`: where the weights came from.
     public let sourceNote: String?
 
-    /// Maps and validates the file at `path`.
+    /// The container the weights were read from: `.safetensors`, or the
+    /// upstream one an imported file came in.
+    public private(set) var container: WeightsContainer = .safetensors
+
+    /// Maps and validates the file at `path`. The container is recognised by
+    /// content: safetensors loads directly; a BMSG-GAN `.pth` or a TF network
+    /// `.pkl` is imported in memory first (`ModelImporter`), exactly as
+    /// `msg-gen convert` would write it.
     public static func open(path: String) throws(WeightsError) -> ModelFile {
-        try ModelFile(file: try SafeTensorsFile(path: path), fallbackName: fileStem(path))
+        let storage = try ByteStorage.map(path: path)
+        let container = storage.withBytes { WeightsContainer.detect($0) }
+        if container == .safetensors {
+            return try ModelFile(file: try SafeTensorsFile(storage: storage, source: path), fallbackName: fileStem(path))
+        }
+        let converted = try ModelImporter.convert(storage: storage, path: path, name: nil, dataset: nil, license: nil)
+        var model = try ModelFile(file: try SafeTensorsFile(bytes: converted.bytes, source: path), fallbackName: fileStem(path))
+        model.container = container
+        return model
     }
 
     /// Validates metadata, config and the tensor set.

@@ -36,7 +36,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
     /// bytes). Reading a tensor afterwards still works: the pages fault back in.
     public func releaseResidentPages() { storage.releaseResidentPages() }
 
-    private init(storage: ByteStorage, source: String) throws(WeightsError) {
+    init(storage: ByteStorage, source: String) throws(WeightsError) {
         let header = try storage.withBytes { (raw) throws(WeightsError) in
             try SafeTensorsHeader.parse(raw, source: source)
         }

@@ -70,6 +70,20 @@ public enum WeightsError: Error, CustomStringConvertible, Equatable {
     /// A tensor with the wrong shape for the config.
     case wrongShape(file: String, tensor: String, shape: [Int], expected: [Int])
 
+    // MARK: Upstream containers (pickle, zip, torch, TF pickles)
+    /// The pickle stream is malformed at byte `offset` (truncated, bad opcode, wrong operand types, ...).
+    case invalidPickle(file: String, offset: Int, reason: String)
+    /// The pickle names a global outside the allow-list: refused, never imported or called.
+    case forbiddenGlobal(file: String, offset: Int, global: String)
+    /// A bound of the pickle reader (nesting depth, memo size, values, stack) was exceeded.
+    case pickleLimit(file: String, offset: Int, limit: String, value: Int)
+    /// The zip container is malformed.
+    case invalidZip(file: String, reason: String)
+    /// The container parsed but its content is not a checkpoint this reader understands.
+    case invalidCheckpoint(file: String, key: String?, reason: String)
+    /// The checkpoint holds something else than the generator it should (a discriminator, an optimizer, ...).
+    case notAGenerator(file: String, expected: String, found: String)
+
     // MARK: - Description
 
     public var description: String {
@@ -136,6 +150,19 @@ public enum WeightsError: Error, CustomStringConvertible, Equatable {
             return "\(file): tensor '\(tensor)' is not part of the configured network"
         case let .wrongShape(file, tensor, shape, expected):
             return "\(file): tensor '\(tensor)' has shape \(shape), expected \(expected)"
+        case let .invalidPickle(file, offset, reason):
+            return "\(file): invalid pickle at byte \(offset): \(reason)"
+        case let .forbiddenGlobal(file, offset, global):
+            return "\(file): pickle at byte \(offset) asks for global '\(global)', which is not on the allow-list (nothing is imported or executed; see README, Upstream checkpoints)"
+        case let .pickleLimit(file, offset, limit, value):
+            return "\(file): pickle at byte \(offset) exceeds the \(limit) limit (\(value))"
+        case let .invalidZip(file, reason):
+            return "\(file): invalid zip archive: \(reason)"
+        case let .invalidCheckpoint(file, key, reason):
+            if let key { return "\(file): '\(key)': \(reason)" }
+            return "\(file): \(reason)"
+        case let .notAGenerator(file, expected, found):
+            return "\(file): not an \(expected) generator: found \(found)"
         }
     }
 }

@@ -1,0 +1,22 @@
+import MSGWeights
+
+// libFuzzer target: the pickle VM alone, then the legacy-torch and TF-pickle
+// importers behind it (ModelImporter detects which by content).
+// Built with -DMSG_FUZZ (tools/fuzz.sh) libFuzzer calls the entry point;
+// otherwise `FuzzPickle FILE...` replays inputs (the committed corpus).
+func fuzzOne(_ bytes: [UInt8]) {
+    bytes.withUnsafeBytes { raw in _ = try? PickleReader.describe(raw, source: "fuzz") }
+    _ = try? ModelImporter.convert(bytes: bytes, label: "fuzz")
+}
+
+#if MSG_FUZZ
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzEntry(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    fuzzOne(Array(UnsafeBufferPointer(start: data, count: size)))
+    return 0
+}
+#else
+@main enum Replay {
+    static func main() { FuzzReplay.run(CommandLine.arguments.dropFirst(), fuzzOne) }
+}
+#endif

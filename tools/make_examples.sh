@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Renders examples/ from the shipped face models with msg-gen itself, and the
+# training loss curves. Run from the repository root after a release build:
+#   swift build -c release && tools/make_examples.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=.build/release/msg-gen
+mkdir -p examples
+for m in faces-stylegan-64 faces-progan-64; do
+  w=weights/$m.safetensors
+  [ -f "$w" ] || { echo "missing $w" >&2; exit 1; }
+  $bin --weights "$w" --seed 0 --grid 64 --out "examples/$m-grid64.png" --quiet
+  $bin --weights "$w" --seed 100 --grid 8 --scales all --out "examples/$m-multiscale.png" --quiet
+done
+$bin mix --weights weights/faces-stylegan-64.safetensors --rows 11,12,13,14 --cols 21,22,23,24,25 \
+  --styles coarse --scales all --out examples/faces-stylegan-64-mix-coarse-all.png --quiet
+$bin mix --weights weights/faces-stylegan-64.safetensors --preset figure --out examples/faces-stylegan-64-mix-figure.png --quiet
+for m in faces-stylegan-64 faces-progan-64; do
+  python3 tools/train/plot_losses.py "tools/train/runs/$m/log.csv" --out "examples/$m-losses.png"
+done
+ls -la examples
