@@ -34,6 +34,9 @@ public struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Skip the SGEMM peak measurement.")
     public var noPeak = false
 
+    @Option(name: .customLong("conv-path"), help: "Conv path of every layer: auto (default), gemm (im2col + sgemm everywhere, the first engine), direct, winograd.")
+    public var convPath: ConvPathOption = .auto
+
     public init() {}
 
     public mutating func validate() throws {
@@ -49,8 +52,9 @@ public struct BenchCommand: ParsableCommand {
         print("model            batch   ms/img   min ms/img   GFLOP/img   GFLOP/s   %peak   peak RSS MB")
         fflush(nil)
         let sources: [(String, () throws -> Model)] = weights.isEmpty
-            ? models.map { m in (m.rawValue, { try m.load() }) }
-            : weights.map { w in (URL(fileURLWithPath: w).deletingPathExtension().lastPathComponent, { try Model.load(path: w) }) }
+            ? models.map { m in (m.rawValue, { try m.load(strategy: convPath.strategy) }) }
+            : weights.map { w in (URL(fileURLWithPath: w).deletingPathExtension().lastPathComponent,
+                                  { try Model(file: ModelFile.open(path: w), strategy: convPath.strategy) }) }
         for (label, make) in sources {
             let model = try make()
             for b in batches {
@@ -78,7 +82,7 @@ public enum BenchModel: String, ExpressibleByArgument, CaseIterable, Sendable {
 
     /// The random model's bytes, written to a temporary file and memory-mapped
     /// as a user's weights would be (so peak RSS counts the weights once).
-    func load() throws -> Model {
+    func load(strategy: ConvLayer.Strategy = .auto) throws -> Model {
         let bytes: [UInt8]
         switch self {
         case .progan128: bytes = RandomModels.proGANBytes(depth: 6, latentSize: 512, name: rawValue)
@@ -95,7 +99,20 @@ public enum BenchModel: String, ExpressibleByArgument, CaseIterable, Sendable {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("msg-gen-bench-\(getpid())-\(rawValue).safetensors").path
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }   // the mapping outlives the name
-        return try Model.load(path: path)
+        return try Model(file: ModelFile.open(path: path), strategy: strategy)
+    }
+}
+
+public enum ConvPathOption: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case auto, gemm, direct, winograd
+
+    var strategy: ConvLayer.Strategy {
+        switch self {
+        case .auto: .auto
+        case .gemm: .gemm
+        case .direct: .direct
+        case .winograd: .winograd
+        }
     }
 }
 
