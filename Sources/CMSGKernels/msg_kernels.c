@@ -1,4 +1,5 @@
 #include "msg_kernels.h"
+#include <math.h>
 #include <string.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -332,6 +333,85 @@ void msg_style_affine(float *rows, int pixels, int c, const float *scale, const 
         float *row = rows + (long)p * c;
         for (int ch = 0; ch < c; ch++) row[ch] = row[ch] * scale[ch] + shift[ch];
     }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Conv epilogue (bias, LReLU, PixelNorm) fused with the to-RGB projection.   */
+
+static void epilogue_c(float *rows, int pixels, int c, const float *bias, float slope, float eps,
+                       const float *wr, const float *wg, const float *wb, float rb, float gb, float bb,
+                       float *r_out, float *g_out, float *b_out) {
+    for (int p = 0; p < pixels; p++) {
+        float *row = rows + (long)p * c;
+        float ss = 0;
+        for (int ch = 0; ch < c; ch++) {
+            float v = row[ch] + bias[ch];
+            v = v < 0 ? v * slope : v;
+            row[ch] = v;
+            ss += v * v;
+        }
+        if (eps >= 0) {
+            float inv = 1.0f / sqrtf(ss / (float)c + eps);
+            for (int ch = 0; ch < c; ch++) row[ch] *= inv;
+        }
+        if (wr) {
+            float r = rb, g = gb, b = bb;
+            for (int ch = 0; ch < c; ch++) { r += row[ch] * wr[ch]; g += row[ch] * wg[ch]; b += row[ch] * wb[ch]; }
+            r_out[p] = r; g_out[p] = g; b_out[p] = b;
+        }
+    }
+}
+
+#ifdef MSG_X86
+__attribute__((target("avx512f,fma")))
+static void epilogue_avx512(float *rows, int pixels, int c, const float *bias, float slope, float eps,
+                            const float *wr, const float *wg, const float *wb, float rb, float gb, float bb,
+                            float *r_out, float *g_out, float *b_out) {
+    /* c is a multiple of 16. */
+    const __m512 vs = _mm512_set1_ps(slope);
+    for (int p = 0; p < pixels; p++) {
+        float *row = rows + (long)p * c;
+        __m512 ss = _mm512_setzero_ps();
+        for (int ch = 0; ch < c; ch += 16) {
+            __m512 v = _mm512_add_ps(_mm512_loadu_ps(row + ch), _mm512_loadu_ps(bias + ch));
+            __mmask16 neg = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
+            v = _mm512_mask_mul_ps(v, neg, v, vs);
+            _mm512_storeu_ps(row + ch, v);
+            ss = _mm512_fmadd_ps(v, v, ss);
+        }
+        __m512 scale = _mm512_set1_ps(1.0f);
+        if (eps >= 0) scale = _mm512_set1_ps(1.0f / sqrtf(_mm512_reduce_add_ps(ss) / (float)c + eps));
+        if (eps >= 0 || wr) {
+            __m512 ar = _mm512_setzero_ps(), ag = _mm512_setzero_ps(), ab = _mm512_setzero_ps();
+            for (int ch = 0; ch < c; ch += 16) {
+                __m512 v = _mm512_mul_ps(_mm512_loadu_ps(row + ch), scale);
+                if (eps >= 0) _mm512_storeu_ps(row + ch, v);
+                if (wr) {
+                    ar = _mm512_fmadd_ps(v, _mm512_loadu_ps(wr + ch), ar);
+                    ag = _mm512_fmadd_ps(v, _mm512_loadu_ps(wg + ch), ag);
+                    ab = _mm512_fmadd_ps(v, _mm512_loadu_ps(wb + ch), ab);
+                }
+            }
+            if (wr) {
+                r_out[p] = rb + _mm512_reduce_add_ps(ar);
+                g_out[p] = gb + _mm512_reduce_add_ps(ag);
+                b_out[p] = bb + _mm512_reduce_add_ps(ab);
+            }
+        }
+    }
+}
+#endif
+
+void msg_epilogue(float *rows, int pixels, int c, const float *bias, float slope, float eps,
+                  const float *wr, const float *wg, const float *wb, float rb, float gb, float bb,
+                  float *r_out, float *g_out, float *b_out) {
+#ifdef MSG_X86
+    if (msg_kernels_isa() == 2 && c % 16 == 0) {
+        epilogue_avx512(rows, pixels, c, bias, slope, eps, wr, wg, wb, rb, gb, bb, r_out, g_out, b_out);
+        return;
+    }
+#endif
+    epilogue_c(rows, pixels, c, bias, slope, eps, wr, wg, wb, rb, gb, bb, r_out, g_out, b_out);
 }
 
 /* ------------------------------------------------------------------------ */

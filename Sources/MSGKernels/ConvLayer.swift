@@ -23,9 +23,17 @@ public final class ConvScratch: @unchecked Sendable {
 /// An RGB projection applied to each finished tile of a layer (MSG-GAN's
 /// per-scale to-RGB 1x1 conv), writing planar `[3, H, W]` per image.
 public struct ToRGB: Sendable {
-    public var weights: [Float]   // [C, 3], gain folded
-    public var bias: [Float]      // [3]
-    public init(weights: [Float], bias: [Float]) { self.weights = weights; self.bias = bias }
+    public let weights: [Float]   // [C, 3], gain folded
+    public let bias: [Float]      // [3]
+    /// The same weights as three planes [3, C] (r, g, b), for the fused epilogue.
+    public let planes: [Float]
+    public init(weights: [Float], bias: [Float]) {
+        self.weights = weights; self.bias = bias
+        let c = weights.count / 3
+        var p = [Float](repeating: 0, count: 3 * c)
+        for k in 0..<c { for o in 0..<3 { p[o * c + k] = weights[k * 3 + o] } }
+        planes = p
+    }
 }
 
 /// A finished output tile of a plain (not upsampling) conv, handed to a
@@ -199,11 +207,19 @@ public struct ConvLayer: Sendable {
                     }
                 }
                 let outPixels = (o1 - o0) * ow
-                bias.withUnsafeBufferPointer { epilogue.apply(rows: dst, pixels: outPixels, channels: cout, bias: $0.baseAddress!) }
-                hook?(ConvTile(image: n, index: tile, firstPixel: o0 * ow, pixels: outPixels, rows: dst, worker: worker))
-                if let rgb, let rgbOut {
-                    Self.project(rgb, rows: dst, pixels: outPixels, channels: cout,
-                                 out: rgbOut + n * 3 * oh * ow, planeStride: oh * ow, offset: o0 * ow, panel: panel)
+                if let hook {
+                    bias.withUnsafeBufferPointer { epilogue.apply(rows: dst, pixels: outPixels, channels: cout, bias: $0.baseAddress!) }
+                    hook(ConvTile(image: n, index: tile, firstPixel: o0 * ow, pixels: outPixels, rows: dst, worker: worker))
+                    if let rgb, let rgbOut {
+                        Self.project(rgb, rows: dst, pixels: outPixels, channels: cout,
+                                     out: rgbOut + n * 3 * oh * ow, planeStride: oh * ow, offset: o0 * ow, panel: panel)
+                    }
+                } else {
+                    // Epilogue and to-RGB in one pass over the hot tile.
+                    bias.withUnsafeBufferPointer {
+                        epilogue.apply(rows: dst, pixels: outPixels, channels: cout, bias: $0.baseAddress!, rgb: rgb,
+                                       rgbOut: rgbOut.map { $0 + n * 3 * oh * ow + o0 * ow }, planeStride: oh * ow)
+                    }
                 }
             } else {
                 // One phase (a, b) of an up-conv: output pixels (2y + a, 2x + b).

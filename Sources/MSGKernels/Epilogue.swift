@@ -1,3 +1,4 @@
+import CMSGKernels
 import Foundation
 
 /// What happens to each conv output pixel while its GEMM tile is hot.
@@ -22,9 +23,27 @@ public struct Epilogue: Sendable {
     /// True for `raw`.
     public var skipsBias = false
 
-    /// rows: `[pixels, channels]`, in place: bias, activation, then normalisation.
+    /// rows: `[pixels, channels]`, in place: bias, activation, then normalisation;
+    /// then, with `rgb`, each finished row's to-RGB value into the planes at
+    /// `rgbOut` (`[3, planeStride]`, this tile's first pixel), all in one pass (C).
     @inline(__always)
-    public func apply(rows: UnsafeMutablePointer<Float>, pixels: Int, channels: Int, bias: UnsafePointer<Float>) {
+    public func apply(rows: UnsafeMutablePointer<Float>, pixels: Int, channels: Int, bias: UnsafePointer<Float>,
+                      rgb: ToRGB? = nil, rgbOut: UnsafeMutablePointer<Float>? = nil, planeStride: Int = 0) {
+        if skipsBias { return }
+        let slope = leakySlope ?? 1, eps = pixelNormEpsilon ?? -1
+        if let rgb, let rgbOut {
+            rgb.planes.withUnsafeBufferPointer { w in
+                msg_epilogue(rows, Int32(pixels), Int32(channels), bias, slope, eps,
+                             w.baseAddress!, w.baseAddress! + channels, w.baseAddress! + 2 * channels,
+                             rgb.bias[0], rgb.bias[1], rgb.bias[2], rgbOut, rgbOut + planeStride, rgbOut + 2 * planeStride)
+            }
+        } else {
+            msg_epilogue(rows, Int32(pixels), Int32(channels), bias, slope, eps, nil, nil, nil, 0, 0, 0, nil, nil, nil)
+        }
+    }
+
+    /// The Swift body of the epilogue (no to-RGB), kept as a second implementation for tests.
+    public func applySwift(rows: UnsafeMutablePointer<Float>, pixels: Int, channels: Int, bias: UnsafePointer<Float>) {
         if skipsBias { return }
         let slope = leakySlope ?? 1
         for p in 0..<pixels {

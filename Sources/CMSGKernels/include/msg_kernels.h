@@ -47,3 +47,11 @@ void msg_style_pass1(float *rows, int pixels, int c, const float *noise, const f
                      const float *bias, float slope, double *stats);
 /* Pass 2: rows = rows * scale[ch] + shift[ch]. */
 void msg_style_affine(float *rows, int pixels, int c, const float *scale, const float *shift);
+
+/* Conv epilogue on `pixels` rows of c channels, in place: v = act(v + bias)
+ * (slope 1 = linear), then PixelNorm v / sqrt(mean(v^2) + eps) when eps >= 0;
+ * then, when wr is not NULL, the to-RGB projection of each finished row:
+ * r[p] = rb + sum v * wr (likewise g, b), written to three planar outputs. */
+void msg_epilogue(float *rows, int pixels, int c, const float *bias, float slope, float eps,
+                  const float *wr, const float *wg, const float *wb, float rb, float gb, float bb,
+                  float *r_out, float *g_out, float *b_out);
