@@ -20,12 +20,4 @@ public enum Latents {
     public static func styleGAN(seed: UInt32, latentSize l: Int) -> [Float] {
         gaussian(seed: seed, count: l).map { Float($0) }
     }
-
-    /// msg-stylegan-tf's own scripts: `count` latents from ONE RandomState(seed),
-    /// drawn as one block [count, L]. Offered as an option, never the default.
-    public static func block(seed: UInt32, count: Int, latentSize l: Int) -> [[Double]] {
-        var rs = RandomState(seed: seed)
-        let all = rs.randn(count * l)
-        return (0..<count).map { Array(all[($0 * l)..<(($0 + 1) * l)]) }
-    }
 }

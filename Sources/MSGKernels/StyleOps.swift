@@ -112,13 +112,4 @@ public enum StyleOps {
                                    scale: UnsafePointer<Float>, shift: UnsafePointer<Float>) {
         msg_style_affine(rows, Int32(pixels), Int32(c), scale, shift)
     }
-
-    /// The Swift body of `applyAffine`, kept as a second implementation for tests.
-    public static func applyAffineSwift(rows: UnsafeMutablePointer<Float>, pixels: Int, c: Int,
-                                        scale: UnsafePointer<Float>, shift: UnsafePointer<Float>) {
-        for p in 0..<pixels {
-            let row = rows + p * c
-            for ch in 0..<c { row[ch] = row[ch] * scale[ch] + shift[ch] }
-        }
-    }
 }
