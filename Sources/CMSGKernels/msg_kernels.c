@@ -157,17 +157,14 @@ static void blur3_avx512(const float *src, float *dst, int h, int w, int c, int 
 #endif
 
 /* ------------------------------------------------------------------------ */
-/* Winograd F(2x2, 3x3) transforms: plain loops over channels, compiled for   */
-/* AVX-512 and for the baseline ISA (the compiler vectorises the c loop).     */
+/* Winograd transforms and the GEMM between them. Each transform has a       */
+/* portable body and an AVX-512 one (16 channels per vector, c % 16 == 0);   */
+/* both do the same additions in the same order, so they agree bit for bit. */
+/* The transformed planes of a band live at v + xi * stride.                 */
 
-#define WINO_CLONES __attribute__((target_clones("avx512f", "default")))
-
-WINO_CLONES
-void msg_wino_input(const float *x, int h, int w, int c, int tr0, int tr1, float *v) {
+static void wino_input_c(const float *x, int h, int w, int c, int tr0, int tr1, float *v, long stride,
+                         const float *zeros) {
     int tilesX = (w + 1) / 2;
-    long stride = (long)(tr1 - tr0) * tilesX * c;
-    float zeros[c > 0 ? c : 1];
-    memset(zeros, 0, sizeof(float) * (c > 0 ? c : 1));
     long t = 0;
     for (int ty = tr0; ty < tr1; ty++) {
         for (int tx = 0; tx < tilesX; tx++, t++) {
@@ -195,10 +192,8 @@ void msg_wino_input(const float *x, int h, int w, int c, int tr0, int tr1, float
     }
 }
 
-WINO_CLONES
-void msg_wino_output(const float *m, int h, int w, int c, int tr0, int tr1, float *y) {
+static void wino_output_c(const float *m, long stride, int h, int w, int c, int tr0, int tr1, float *y) {
     int tilesX = (w + 1) / 2;
-    long stride = (long)(tr1 - tr0) * tilesX * c;
     long t = 0;
     for (int ty = tr0; ty < tr1; ty++) {
         for (int tx = 0; tx < tilesX; tx++, t++) {
@@ -231,12 +226,9 @@ void msg_wino_output(const float *m, int h, int w, int c, int tr0, int tr1, floa
 /* F(2x2, 2x2) with points {0, 1, inf}: additions only, exact in structure.
  *   B^T = [1 -1 0; 0 1 0; 0 -1 1]   G = [1 0; 1 1; 0 1]   A^T = [1 1 0; 0 1 1] */
 
-WINO_CLONES
-void msg_wino22_input(const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, float *v) {
+static void wino22_input_c(const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, float *v, long stride,
+                           const float *zeros) {
     int tilesX = (w + 1) / 2;
-    long stride = (long)(tr1 - tr0) * tilesX * c;
-    float zeros[c > 0 ? c : 1];
-    memset(zeros, 0, sizeof(float) * (c > 0 ? c : 1));
     long t = 0;
     for (int ty = tr0; ty < tr1; ty++) {
         for (int tx = 0; tx < tilesX; tx++, t++) {
@@ -263,10 +255,8 @@ void msg_wino22_input(const float *x, int h, int w, int c, int tr0, int tr1, int
     }
 }
 
-WINO_CLONES
-void msg_wino22_output(const float *m, int h, int w, int c, int tr0, int tr1, int a, int b, float *y) {
+static void wino22_output_c(const float *m, long stride, int h, int w, int c, int tr0, int tr1, int a, int b, float *y) {
     int tilesX = (w + 1) / 2;
-    long stride = (long)(tr1 - tr0) * tilesX * c;
     long W2 = 2L * w;
     long t = 0;
     for (int ty = tr0; ty < tr1; ty++) {
@@ -296,9 +286,263 @@ void msg_wino22_output(const float *m, int h, int w, int c, int tr0, int tr1, in
     }
 }
 
+/* GEMM of one transformed position: m [tiles, cout] = v [tiles, cin] x U,
+ * U packed by msg_wgemm_pack into column blocks of 32 (the last one 16 wide
+ * when cout % 32 == 16): block k at packed + k * cin * 32, [cin][width]. */
+static void wgemm_c(const float *v, int tiles, int cin, const float *packed, int cout, int cb0, int cb1, float *m) {
+    for (int cb = cb0; cb < cb1; cb++) {
+        int co0 = 32 * cb, wd = cout - co0 < 32 ? cout - co0 : 32;
+        const float *u = packed + (long)cb * cin * 32;
+        for (int t = 0; t < tiles; t++) {
+            float acc[32] = {0};
+            const float *vt = v + (long)t * cin;
+            for (int ci = 0; ci < cin; ci++) {
+                float s = vt[ci];
+                for (int j = 0; j < wd; j++) acc[j] += s * u[(long)ci * wd + j];
+            }
+            for (int j = 0; j < wd; j++) m[(long)t * cout + co0 + j] = acc[j];
+        }
+    }
+}
+
+#ifdef MSG_X86
+__attribute__((target("avx512f,fma")))
+static void wino_input_avx512(const float *x, int h, int w, int c, int tr0, int tr1, float *v, long stride,
+                              const float *zeros) {
+    int tilesX = (w + 1) / 2;
+    long t = 0;
+    for (int ty = tr0; ty < tr1; ty++) {
+        for (int tx = 0; tx < tilesX; tx++, t++) {
+            const float *d[16];
+            for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) {
+                int iy = 2 * ty - 1 + i, ix = 2 * tx - 1 + j;
+                d[i * 4 + j] = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? x + ((long)iy * w + ix) * c : zeros;
+            }
+            float *o = v + t * c;
+            for (int ch = 0; ch < c; ch += 16) {
+                __m512 m[16];
+                for (int j = 0; j < 4; j++) {
+                    __m512 d0 = _mm512_loadu_ps(d[j] + ch), d1 = _mm512_loadu_ps(d[4 + j] + ch);
+                    __m512 d2 = _mm512_loadu_ps(d[8 + j] + ch), d3 = _mm512_loadu_ps(d[12 + j] + ch);
+                    m[j] = _mm512_sub_ps(d0, d2); m[4 + j] = _mm512_add_ps(d1, d2);
+                    m[8 + j] = _mm512_sub_ps(d2, d1); m[12 + j] = _mm512_sub_ps(d1, d3);
+                }
+                for (int i = 0; i < 4; i++) {
+                    __m512 m0 = m[i * 4], m1 = m[i * 4 + 1], m2 = m[i * 4 + 2], m3 = m[i * 4 + 3];
+                    _mm512_storeu_ps(o + (i * 4 + 0) * stride + ch, _mm512_sub_ps(m0, m2));
+                    _mm512_storeu_ps(o + (i * 4 + 1) * stride + ch, _mm512_add_ps(m1, m2));
+                    _mm512_storeu_ps(o + (i * 4 + 2) * stride + ch, _mm512_sub_ps(m2, m1));
+                    _mm512_storeu_ps(o + (i * 4 + 3) * stride + ch, _mm512_sub_ps(m1, m3));
+                }
+            }
+        }
+    }
+}
+
+__attribute__((target("avx512f,fma")))
+static void wino_output_avx512(const float *m, long stride, int h, int w, int c, int tr0, int tr1, float *y) {
+    int tilesX = (w + 1) / 2;
+    long t = 0;
+    for (int ty = tr0; ty < tr1; ty++) {
+        for (int tx = 0; tx < tilesX; tx++, t++) {
+            const float *s = m + t * c;
+            int oy = 2 * ty, ox = 2 * tx;
+            int two_rows = oy + 1 < h, two_cols = ox + 1 < w;
+            float *y00 = y + ((long)oy * w + ox) * c;
+            float *y01 = y00 + c;
+            float *y10 = y00 + (long)w * c;
+            float *y11 = y10 + c;
+            for (int ch = 0; ch < c; ch += 16) {
+                __m512 r0[4], r1[4];
+                for (int i = 0; i < 4; i++) {
+                    __m512 a0 = _mm512_loadu_ps(s + (i * 4 + 0) * stride + ch), a1 = _mm512_loadu_ps(s + (i * 4 + 1) * stride + ch);
+                    __m512 a2 = _mm512_loadu_ps(s + (i * 4 + 2) * stride + ch), a3 = _mm512_loadu_ps(s + (i * 4 + 3) * stride + ch);
+                    r0[i] = _mm512_add_ps(_mm512_add_ps(a0, a1), a2);
+                    r1[i] = _mm512_sub_ps(_mm512_sub_ps(a1, a2), a3);
+                }
+                _mm512_storeu_ps(y00 + ch, _mm512_add_ps(_mm512_add_ps(r0[0], r0[1]), r0[2]));
+                if (two_cols) _mm512_storeu_ps(y01 + ch, _mm512_add_ps(_mm512_add_ps(r1[0], r1[1]), r1[2]));
+                if (two_rows) {
+                    _mm512_storeu_ps(y10 + ch, _mm512_sub_ps(_mm512_sub_ps(r0[1], r0[2]), r0[3]));
+                    if (two_cols) _mm512_storeu_ps(y11 + ch, _mm512_sub_ps(_mm512_sub_ps(r1[1], r1[2]), r1[3]));
+                }
+            }
+        }
+    }
+}
+
+__attribute__((target("avx512f,fma")))
+static void wino22_input_avx512(const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, float *v,
+                                long stride, const float *zeros) {
+    int tilesX = (w + 1) / 2;
+    long t = 0;
+    for (int ty = tr0; ty < tr1; ty++) {
+        for (int tx = 0; tx < tilesX; tx++, t++) {
+            const float *d[9];
+            for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) {
+                int iy = 2 * ty + a - 1 + i, ix = 2 * tx + b - 1 + j;
+                d[i * 3 + j] = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? x + ((long)iy * w + ix) * c : zeros;
+            }
+            float *o = v + t * c;
+            for (int ch = 0; ch < c; ch += 16) {
+                __m512 m[9];
+                for (int j = 0; j < 3; j++) {
+                    __m512 d0 = _mm512_loadu_ps(d[j] + ch), d1 = _mm512_loadu_ps(d[3 + j] + ch), d2 = _mm512_loadu_ps(d[6 + j] + ch);
+                    m[j] = _mm512_sub_ps(d0, d1); m[3 + j] = d1; m[6 + j] = _mm512_sub_ps(d2, d1);
+                }
+                for (int i = 0; i < 3; i++) {
+                    __m512 m0 = m[i * 3], m1 = m[i * 3 + 1], m2 = m[i * 3 + 2];
+                    _mm512_storeu_ps(o + (i * 3 + 0) * stride + ch, _mm512_sub_ps(m0, m1));
+                    _mm512_storeu_ps(o + (i * 3 + 1) * stride + ch, m1);
+                    _mm512_storeu_ps(o + (i * 3 + 2) * stride + ch, _mm512_sub_ps(m2, m1));
+                }
+            }
+        }
+    }
+}
+
+__attribute__((target("avx512f,fma")))
+static void wino22_output_avx512(const float *m, long stride, int h, int w, int c, int tr0, int tr1, int a, int b,
+                                 float *y) {
+    int tilesX = (w + 1) / 2;
+    long W2 = 2L * w;
+    long t = 0;
+    for (int ty = tr0; ty < tr1; ty++) {
+        for (int tx = 0; tx < tilesX; tx++, t++) {
+            const float *s = m + t * c;
+            int ly = 2 * ty, lx = 2 * tx;
+            int two_rows = ly + 1 < h, two_cols = lx + 1 < w;
+            float *y00 = y + ((long)(2 * ly + a) * W2 + 2 * lx + b) * c;
+            float *y01 = y00 + 2L * c;
+            float *y10 = y00 + 2L * W2 * c;
+            float *y11 = y10 + 2L * c;
+            for (int ch = 0; ch < c; ch += 16) {
+                __m512 r0[3], r1[3];
+                for (int i = 0; i < 3; i++) {
+                    __m512 a0 = _mm512_loadu_ps(s + (i * 3 + 0) * stride + ch);
+                    __m512 a1 = _mm512_loadu_ps(s + (i * 3 + 1) * stride + ch);
+                    __m512 a2 = _mm512_loadu_ps(s + (i * 3 + 2) * stride + ch);
+                    r0[i] = _mm512_add_ps(a0, a1);
+                    r1[i] = _mm512_add_ps(a1, a2);
+                }
+                _mm512_storeu_ps(y00 + ch, _mm512_add_ps(r0[0], r0[1]));
+                if (two_cols) _mm512_storeu_ps(y01 + ch, _mm512_add_ps(r1[0], r1[1]));
+                if (two_rows) {
+                    _mm512_storeu_ps(y10 + ch, _mm512_add_ps(r0[1], r0[2]));
+                    if (two_cols) _mm512_storeu_ps(y11 + ch, _mm512_add_ps(r1[1], r1[2]));
+                }
+            }
+        }
+    }
+}
+
+/* R tiles x 32 (or 16) output channels in registers; each U row is loaded
+ * once per R tiles, each v value broadcast once per row of U. Accumulation
+ * over ci runs in the same order as wgemm_c, one fused multiply-add per term
+ * (so the two differ only by FMA rounding). */
+#define WG_R 14
+__attribute__((target("avx512f,fma")))
+static inline __attribute__((always_inline))
+void wgemm_block(const float *v, int cin, const float *u, int wd, float *m, int cout, const int R) {
+    __m512 a0[WG_R], a1[WG_R];
+    for (int r = 0; r < R; r++) { a0[r] = _mm512_setzero_ps(); a1[r] = _mm512_setzero_ps(); }
+    if (wd == 32) {
+        for (int ci = 0; ci < cin; ci++) {
+            __m512 u0 = _mm512_loadu_ps(u + (long)ci * 32), u1 = _mm512_loadu_ps(u + (long)ci * 32 + 16);
+            for (int r = 0; r < R; r++) {
+                __m512 s = _mm512_set1_ps(v[(long)r * cin + ci]);
+                a0[r] = _mm512_fmadd_ps(s, u0, a0[r]);
+                a1[r] = _mm512_fmadd_ps(s, u1, a1[r]);
+            }
+        }
+        for (int r = 0; r < R; r++) {
+            _mm512_storeu_ps(m + (long)r * cout, a0[r]);
+            _mm512_storeu_ps(m + (long)r * cout + 16, a1[r]);
+        }
+    } else {
+        for (int ci = 0; ci < cin; ci++) {
+            __m512 u0 = _mm512_loadu_ps(u + (long)ci * 16);
+            for (int r = 0; r < R; r++) a0[r] = _mm512_fmadd_ps(_mm512_set1_ps(v[(long)r * cin + ci]), u0, a0[r]);
+        }
+        for (int r = 0; r < R; r++) _mm512_storeu_ps(m + (long)r * cout, a0[r]);
+    }
+}
+
+__attribute__((target("avx512f,fma")))
+static void wgemm_avx512(const float *v, int tiles, int cin, const float *packed, int cout, int cb0, int cb1, float *m) {
+    for (int cb = cb0; cb < cb1; cb++) {
+        int co0 = 32 * cb, wd = cout - co0 < 32 ? cout - co0 : 32;
+        const float *u = packed + (long)cb * cin * 32;
+        int t = 0;
+        for (; t + WG_R <= tiles; t += WG_R)
+            wgemm_block(v + (long)t * cin, cin, u, wd, m + (long)t * cout + co0, cout, WG_R);
+        for (; t < tiles; t++)
+            wgemm_block(v + (long)t * cin, cin, u, wd, m + (long)t * cout + co0, cout, 1);
+    }
+}
+#endif
+
+static int wino_vector(int c) {
+#ifdef MSG_X86
+    return msg_kernels_isa() == 2 && c % 16 == 0;
+#else
+    (void)c; return 0;
+#endif
+}
+
+void msg_wino_input(const float *x, int h, int w, int c, int tr0, int tr1, float *v, long stride) {
+    float zeros[c > 0 ? c : 1];
+    memset(zeros, 0, sizeof(float) * (c > 0 ? c : 1));
+#ifdef MSG_X86
+    if (wino_vector(c)) { wino_input_avx512(x, h, w, c, tr0, tr1, v, stride, zeros); return; }
+#endif
+    wino_input_c(x, h, w, c, tr0, tr1, v, stride, zeros);
+}
+
+void msg_wino_output(const float *m, long stride, int h, int w, int c, int tr0, int tr1, float *y) {
+#ifdef MSG_X86
+    if (wino_vector(c)) { wino_output_avx512(m, stride, h, w, c, tr0, tr1, y); return; }
+#endif
+    wino_output_c(m, stride, h, w, c, tr0, tr1, y);
+}
+
+void msg_wino22_input(const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, float *v, long stride) {
+    float zeros[c > 0 ? c : 1];
+    memset(zeros, 0, sizeof(float) * (c > 0 ? c : 1));
+#ifdef MSG_X86
+    if (wino_vector(c)) { wino22_input_avx512(x, h, w, c, tr0, tr1, a, b, v, stride, zeros); return; }
+#endif
+    wino22_input_c(x, h, w, c, tr0, tr1, a, b, v, stride, zeros);
+}
+
+void msg_wino22_output(const float *m, long stride, int h, int w, int c, int tr0, int tr1, int a, int b, float *y) {
+#ifdef MSG_X86
+    if (wino_vector(c)) { wino22_output_avx512(m, stride, h, w, c, tr0, tr1, a, b, y); return; }
+#endif
+    wino22_output_c(m, stride, h, w, c, tr0, tr1, a, b, y);
+}
+
+void msg_wgemm_pack(const float *u, int cin, int cout, float *packed) {
+    for (int cb = 0; cb * 32 < cout; cb++) {
+        int co0 = 32 * cb, wd = cout - co0 < 32 ? cout - co0 : 32;
+        float *dst = packed + (long)cb * cin * 32;
+        for (int ci = 0; ci < cin; ci++)
+            for (int j = 0; j < wd; j++) dst[(long)ci * wd + j] = u[(long)ci * cout + co0 + j];
+    }
+}
+
+void msg_wgemm(const float *v, int tiles, int cin, const float *packed, int cout, int cb0, int cb1, float *m) {
+#ifdef MSG_X86
+    if (wino_vector(cout)) { wgemm_avx512(v, tiles, cin, packed, cout, cb0, cb1, m); return; }
+#endif
+    wgemm_c(v, tiles, cin, packed, cout, cb0, cb1, m);
+}
+
 /* ------------------------------------------------------------------------ */
 /* StyleGAN epilogue passes (vectorised over channels; per-channel sums run   */
 /* pixel by pixel in the same order on every ISA).                           */
+
+#define WINO_CLONES __attribute__((target_clones("avx512f", "default")))
 
 WINO_CLONES
 void msg_style_pass1(float *rows, int pixels, int c, const float *noise, const float *nw,

@@ -92,18 +92,16 @@ public final class ProGANGenerator: @unchecked Sendable {
             self.batch = batch
             self.threads = max(1, threads)
             var act = 16 * g.config.latentSize
-            var col = 0, panel = 0
+            var needs = ScratchNeeds()
             var size = 4, li = 0
             for i in 0..<g.config.depth {
                 let c = g.config.channels(block: i)
                 act = max(act, size * size * c)
                 if i == 0 {
-                    let need = g.layers[0].scratchNeeds(h: 4, w: 4)
-                    col = max(col, need.col); panel = max(panel, need.panel); li = 1
+                    needs = needs.union(g.layers[0].scratchNeeds(h: 4, w: 4, batch: batch)); li = 1
                 } else {
                     for (layer, h) in [(g.layers[li], size / 2), (g.layers[li + 1], size)] {
-                        let need = layer.scratchNeeds(h: h, w: h)
-                        col = max(col, need.col); panel = max(panel, need.panel)
+                        needs = needs.union(layer.scratchNeeds(h: h, w: h, batch: batch))
                     }
                     li += 2
                 }
@@ -111,7 +109,7 @@ public final class ProGANGenerator: @unchecked Sendable {
             }
             a = AlignedBuffer(count: act * batch)
             b = AlignedBuffer(count: act * batch)
-            scratch = ConvScratch(workers: self.threads, colFloats: col, panelFloats: panel)
+            scratch = ConvScratch(workers: self.threads, needs: needs)
         }
     }
 

@@ -217,23 +217,22 @@ public final class StyleGANGenerator: @unchecked Sendable {
         init(generator g: StyleGANGenerator, batch: Int, threads: Int) {
             self.batch = batch
             self.threads = max(1, threads)
-            var actSize = 0, col = 0, panel = 0, slots = 1, maxC = 0
+            var actSize = 0, needs = ScratchNeeds(), slots = 1, maxC = 0
             for layer in g.layers {
                 let r = layer.resolution, c = layer.channels
                 actSize = max(actSize, r * r * c)
                 maxC = max(maxC, c)
                 let bandPixels = StyleGANGenerator.bandRows(width: r) * r
-                panel = max(panel, bandPixels * 3)
+                needs.panel = max(needs.panel, bandPixels * 3)
                 slots = max(slots, (r + StyleGANGenerator.bandRows(width: r) - 1) / StyleGANGenerator.bandRows(width: r))
                 if let conv = layer.conv {
                     let h = conv.upsample ? r / 2 : r
-                    let need = conv.scratchNeeds(h: h, w: h)
-                    col = max(col, need.col); panel = max(panel, need.panel)
+                    needs = needs.union(conv.scratchNeeds(h: h, w: h, batch: batch))
                     slots = max(slots, conv.tilesPerImage(h: h, w: h))
                 }
             }
             act = (0..<3).map { _ in AlignedBuffer(count: actSize * batch) }
-            scratch = ConvScratch(workers: self.threads, colFloats: col, panelFloats: panel)
+            scratch = ConvScratch(workers: self.threads, needs: needs)
             self.slots = slots
             maxChannels = maxC
             stats = .allocate(capacity: batch * slots * 2 * maxC)

@@ -1,19 +1,35 @@
 import CMSGKernels
 import MSGTensor
 
-/// Per-worker scratch for conv layers, sized once per (model, batch) by the
-/// model's plan and reused by every layer: the hot loop never allocates.
+/// What a layer needs of scratch memory: per worker (im2col tiles, GEMM output
+/// panels that cannot be written in place) and shared by all workers (a
+/// Winograd band's transformed input V and products M).
+public struct ScratchNeeds: Sendable, Equatable {
+    public var col = 0, panel = 0, bandV = 0, bandM = 0
+    public init(col: Int = 0, panel: Int = 0, bandV: Int = 0, bandM: Int = 0) {
+        self.col = col; self.panel = panel; self.bandV = bandV; self.bandM = bandM
+    }
+    /// The larger of each need: what serves both layers (one layer runs at a time).
+    public func union(_ o: ScratchNeeds) -> ScratchNeeds {
+        ScratchNeeds(col: max(col, o.col), panel: max(panel, o.panel), bandV: max(bandV, o.bandV), bandM: max(bandM, o.bandM))
+    }
+}
+
+/// Scratch for conv layers, sized once per (model, batch) by the model's plan
+/// and reused by every layer: the hot loop never allocates.
 public final class ConvScratch: @unchecked Sendable {
     public let workers: Int
     let col: [AlignedBuffer]
     let panel: [AlignedBuffer]
+    let bandV: AlignedBuffer
+    let bandM: AlignedBuffer
 
-    /// colFloats: largest im2col tile; panelFloats: largest GEMM output tile
-    /// that cannot be written in place (up-conv phases, to-RGB).
-    public init(workers: Int, colFloats: Int, panelFloats: Int) {
+    public init(workers: Int, needs: ScratchNeeds) {
         self.workers = max(1, workers)
-        col = (0..<self.workers).map { _ in AlignedBuffer(count: colFloats) }
-        panel = (0..<self.workers).map { _ in AlignedBuffer(count: panelFloats) }
+        col = (0..<self.workers).map { _ in AlignedBuffer(count: needs.col) }
+        panel = (0..<self.workers).map { _ in AlignedBuffer(count: needs.panel) }
+        bandV = AlignedBuffer(count: needs.bandV)
+        bandM = AlignedBuffer(count: needs.bandM)
     }
 
     /// Worker `w`'s panel, for passes outside conv layers (e.g. to-RGB of a band).
@@ -68,10 +84,8 @@ public struct ConvLayer: Sendable {
         case gemm([PackedConv])
         /// The vector kernel straight from the image (few channels).
         case direct([PackedConv])
-        /// Winograd F(2x2, 3x3) (plain convs).
+        /// Winograd F(2x2, 3x3) (plain convs) or F(2x2, 2x2) on each phase (up-convs).
         case winograd(Winograd)
-        /// Winograd F(2x2, 2x2) on each phase (up-convs).
-        case winogradUp(WinogradUp)
     }
 
     /// Which path to take.
@@ -96,13 +110,13 @@ public struct ConvLayer: Sendable {
         var s = strategy
         if s == .auto {
             if msg_kernels_isa() == 2 && cout % 16 == 0 && cout <= 64 && cin <= 64 { s = .direct }
-            else if cin >= 64 && inputSize >= (upsample ? 8 : 16) { s = .winograd }
+            else if cin >= 64 && cout % 16 == 0 && inputSize >= (upsample ? 8 : 16) { s = .winograd }
             else { s = .gemm }
         }
         let kernels = upsample ? conv.upsamplePhases() : [conv]
         switch s {
         case .direct: path = .direct(kernels)
-        case .winograd: path = upsample ? .winogradUp(WinogradUp(phases: kernels)) : .winograd(Winograd(conv))
+        case .winograd: path = .winograd(upsample ? Winograd(phases: kernels) : Winograd(conv))
         case .gemm, .auto: path = .gemm(kernels)
         }
     }
@@ -116,37 +130,30 @@ public struct ConvLayer: Sendable {
         return max(1, targetPixels / w)
     }
 
-    /// Input rows each work item of an image covers at input size h x w.
-    func rowsPerItem(h: Int, w: Int) -> Int {
-        switch path {
-        case .winograd(let wg): return min(2 * wg.bandTileRows(width: w), h + h % 2)
-        case .winogradUp(let wg): return min(2 * wg.bandTileRows(width: w), h + h % 2)
-        case .gemm, .direct: return min(tileRows(inputWidth: w), h)
-        }
-    }
+    /// Input rows each work item of an image covers at input size h x w (GEMM and direct paths).
+    func rowsPerItem(h: Int, w: Int) -> Int { min(tileRows(inputWidth: w), h) }
 
-    /// Work items (bands of rows) per image at input size h x w: for a plain
-    /// conv, the `index` range a hook sees.
+    /// Work items (bands of rows, or Winograd chunks) per image at input size
+    /// h x w: for a plain conv, the `index` range a hook sees.
     public func tilesPerImage(h: Int, w: Int) -> Int {
+        if case .winograd(let wg) = path { return wg.chunksPerImage(h: h, w: w) }
         let rows = rowsPerItem(h: h, w: w)
         return (h + rows - 1) / rows
     }
 
-    /// Scratch this layer needs per worker at input size h x w.
-    public func scratchNeeds(h: Int, w: Int) -> (col: Int, panel: Int) {
-        let rows = rowsPerItem(h: h, w: w)
-        let rgbPanel = rows * w * 3
+    /// Scratch this layer needs at input size h x w for `batch` images.
+    public func scratchNeeds(h: Int, w: Int, batch: Int) -> ScratchNeeds {
         switch path {
         case .winograd(let wg):
-            let need = wg.scratchNeeds(h: h, w: w)
-            return (need.v, max(need.m, rgbPanel))
-        case .winogradUp(let wg):
-            let need = wg.scratchNeeds(h: h, w: w)
-            return (need.v, need.m)
+            let band = wg.bandFloats(h: h, w: w, batch: batch)
+            let chunkPixels = (upsample ? 4 : 2) * wg.chunkTileRows(width: w) * (upsample ? 2 * w : w)
+            return ScratchNeeds(panel: 3 * chunkPixels, bandV: band.v, bandM: band.m)
         case .gemm:
-            return (rows * w * gemmK, max(upsample ? rows * w * cout : 0, rgbPanel))
+            let rows = rowsPerItem(h: h, w: w)
+            return ScratchNeeds(col: rows * w * gemmK, panel: max(upsample ? rows * w * cout : 0, rows * w * 3))
         case .direct:
-            return (0, max(upsample ? rows * w * cout : 0, rgbPanel))
+            let rows = rowsPerItem(h: h, w: w)
+            return ScratchNeeds(panel: max(upsample ? rows * w * cout : 0, rows * w * 3))
         }
     }
 
@@ -158,13 +165,41 @@ public struct ConvLayer: Sendable {
                     rgb: ToRGB? = nil, rgbOut: UnsafeMutablePointer<Float>? = nil,
                     hook: ((ConvTile) -> Void)? = nil) {
         precondition(!upsample || (rgb == nil && hook == nil), "to-RGB and hooks follow plain convs in both families")
+        let oh = upsample ? 2 * h : h, ow = upsample ? 2 * w : w
+        let inStride = h * w * cin, outStride = oh * ow * cout
+
+        // Epilogue (+ hook, to-RGB) of output rows [o0, o1) of image n, in place.
+        func finish(n: Int, index: Int, o0: Int, o1: Int, worker: Int) {
+            let yi = y + n * outStride
+            let dst = yi + o0 * ow * cout
+            let outPixels = (o1 - o0) * ow
+            if let hook {
+                bias.withUnsafeBufferPointer { epilogue.apply(rows: dst, pixels: outPixels, channels: cout, bias: $0.baseAddress!) }
+                hook(ConvTile(image: n, index: index, firstPixel: o0 * ow, pixels: outPixels, rows: dst, worker: worker))
+                if let rgb, let rgbOut {
+                    Self.project(rgb, rows: dst, pixels: outPixels, channels: cout,
+                                 out: rgbOut + n * 3 * oh * ow, planeStride: oh * ow, offset: o0 * ow, panel: scratch.panel[worker].pointer)
+                }
+            } else {
+                // Epilogue and to-RGB in one pass over the hot rows.
+                bias.withUnsafeBufferPointer {
+                    epilogue.apply(rows: dst, pixels: outPixels, channels: cout, bias: $0.baseAddress!, rgb: rgb,
+                                   rgbOut: rgbOut.map { $0 + n * 3 * oh * ow + o0 * ow }, planeStride: oh * ow)
+                }
+            }
+        }
+
+        if case .winograd(let wg) = path {
+            wg.run(x: x, y: y, batch: batch, h: h, w: w, v: scratch.bandV.pointer, m: scratch.bandM.pointer,
+                   threads: min(threads, scratch.workers)) { n, chunk, o0, o1, worker in
+                finish(n: n, index: chunk, o0: o0, o1: o1, worker: worker)
+            }
+            return
+        }
+
         let rows = rowsPerItem(h: h, w: w)
         let tilesPerImage = (h + rows - 1) / rows
-        let splitsPhases: Bool
-        switch path {
-        case .gemm, .direct: splitsPhases = upsample
-        case .winograd, .winogradUp: splitsPhases = false
-        }
+        let splitsPhases = upsample
         let phaseCount = splitsPhases ? 4 : 1
         let items = batch * phaseCount * tilesPerImage
         // Split work items over our workers when they balance; otherwise let
@@ -173,8 +208,6 @@ public struct ConvLayer: Sendable {
         let parallelItems = threads > 1 && (items >= 2 * threads || items % threads == 0)
         BLAS.setThreads(parallelItems ? 1 : threads)
         defer { BLAS.setThreads(threads) }
-        let oh = upsample ? 2 * h : h, ow = upsample ? 2 * w : w
-        let inStride = h * w * cin, outStride = oh * ow * cout
 
         Workers.run(items: items, workers: parallelItems ? threads : 1) { item, worker in
             let tile = item % tilesPerImage
@@ -187,14 +220,8 @@ public struct ConvLayer: Sendable {
             let panel = scratch.panel[worker].pointer
 
             if !splitsPhases {
-                // Rows [o0, o1) of the output image are finished by this item.
-                let o0 = upsample ? 2 * r0 : r0, o1 = upsample ? min(2 * r1, oh) : r1
-                let dst = yi + o0 * ow * cout
+                let dst = yi + r0 * ow * cout
                 switch path {
-                case .winograd(let wg):
-                    wg.run(x: xi, y: yi, h: h, w: w, tileRows: (r0 / 2)..<((r1 + 1) / 2), v: col, m: panel)
-                case .winogradUp(let wg):
-                    wg.run(x: xi, y: yi, h: h, w: w, tileRows: (r0 / 2)..<((r1 + 1) / 2), v: col, m: panel)
                 case .direct(let k):
                     k[0].weights.withUnsafeBufferPointer { wp in
                         msg_conv_direct(xi, Int32(h), Int32(w), Int32(cin), wp.baseAddress!, 3, 3, -1, -1, Int32(cout),
@@ -205,29 +232,16 @@ public struct ConvLayer: Sendable {
                     k[0].weights.withUnsafeBufferPointer { wp in
                         BLAS.sgemm(m: pixels, n: cout, k: gemmK, a: col, lda: gemmK, b: wp.baseAddress!, ldb: cout, c: dst, ldc: cout)
                     }
+                case .winograd: fatalError("unreachable: Winograd ran above")
                 }
-                let outPixels = (o1 - o0) * ow
-                if let hook {
-                    bias.withUnsafeBufferPointer { epilogue.apply(rows: dst, pixels: outPixels, channels: cout, bias: $0.baseAddress!) }
-                    hook(ConvTile(image: n, index: tile, firstPixel: o0 * ow, pixels: outPixels, rows: dst, worker: worker))
-                    if let rgb, let rgbOut {
-                        Self.project(rgb, rows: dst, pixels: outPixels, channels: cout,
-                                     out: rgbOut + n * 3 * oh * ow, planeStride: oh * ow, offset: o0 * ow, panel: panel)
-                    }
-                } else {
-                    // Epilogue and to-RGB in one pass over the hot tile.
-                    bias.withUnsafeBufferPointer {
-                        epilogue.apply(rows: dst, pixels: outPixels, channels: cout, bias: $0.baseAddress!, rgb: rgb,
-                                       rgbOut: rgbOut.map { $0 + n * 3 * oh * ow + o0 * ow }, planeStride: oh * ow)
-                    }
-                }
+                finish(n: n, index: tile, o0: r0, o1: r1, worker: worker)
             } else {
                 // One phase (a, b) of an up-conv: output pixels (2y + a, 2x + b).
                 let a = phase >> 1, b = phase & 1
                 let pc: PackedConv
                 switch path {
                 case .gemm(let k), .direct(let k): pc = k[phase]
-                default: fatalError("unreachable: Winograd paths do all phases in one item")
+                case .winograd: fatalError("unreachable: Winograd ran above")
                 }
                 pc.weights.withUnsafeBufferPointer { wp in
                     if case .direct = path {

@@ -1,131 +1,219 @@
 import CMSGKernels
 
-/// Winograd F(2x2, 3x3) for the plain 3x3 convs (stride 1, pad 1) with many
-/// channels (Lavin & Gray): each 2x2 block of outputs comes from a 4x4 input
-/// patch with 16 multiplies per (ci, co) instead of 36, i.e. 2.25x fewer. As
-/// GEMMs: the 16 transformed patch positions xi give 16 products
-/// `V_xi [tiles, cin] x U_xi [cin, cout]`; each tile's 4x4 results then fold
-/// back to its 2x2 outputs (transforms in CMSGKernels).
+/// Winograd convolution for the layers with many channels (Lavin & Gray), in
+/// two forms that share one schedule:
 ///
-///   U = G g G^T (at load)     G   = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]
-///   V = B^T d B                B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
-///   Y = A^T M A                A^T = [1 1 1 0; 0 1 -1 -1]
+/// - F(2x2, 3x3) for plain 3x3 convs (stride 1, pad 1): each 2x2 block of
+///   outputs comes from a 4x4 input patch with 16 multiplies per (ci, co)
+///   instead of 36 (2.25x fewer).
+///
+///       U = G g G^T    G   = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]
+///       V = B^T d B    B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
+///       Y = A^T M A    A^T = [1 1 1 0; 0 1 -1 -1]
+///
+/// - F(2x2, 2x2) for each of the four phase kernels of a nearest-x2 up-conv
+///   (PackedConv.upsamplePhases): 9 multiplies per (ci, co) instead of 16 for
+///   each 2x2 block of a phase's low-resolution outputs; additions only in the
+///   transforms (points 0, 1, inf). Outputs go straight to the phase's pixels.
+///
+///       U = G g G^T    G   = [1 0; 1 1; 0 1]
+///       V = B^T d B    B^T = [1 -1 0; 0 1 0; 0 -1 1]
+///       Y = A^T M A    A^T = [1 1 0; 0 1 1]
+///
+/// Schedule: the tile rows of a batch are cut into bands small enough that the
+/// transformed input V and products M stay in cache. Each band runs in three
+/// stages, each split over the threads: input transforms (by chunks of tile
+/// rows), one GEMM per transformed position and block of 32 output channels
+/// (CMSGKernels' register-blocked kernel on weights packed at load; no
+/// packing per call), output transforms + the layer's epilogue (by chunks).
+/// Band and chunk bounds depend only on the layer and image size, never on
+/// the batch or thread count, and each output's arithmetic is the same
+/// wherever it lands: an image's bits do not depend on how it was run.
 public struct Winograd: Sendable {
+    public enum Kind: Sendable {
+        case plain3x3
+        case upsample2x2
+    }
+
+    public let kind: Kind
     public let cin: Int
     public let cout: Int
-    /// 16 matrices [cin, cout], position xi = 4 * row + col of the 4x4 transform.
-    public let u: [Float]
+    /// planes x [cin, cout] matrices, each packed by msg_wgemm_pack; plane
+    /// phase * positions + xi.
+    let packed: [Float]
+
+    /// Transformed positions per phase (16 or 9) and phases (1 or 4).
+    public var positions: Int { kind == .plain3x3 ? 16 : 9 }
+    public var phases: Int { kind == .plain3x3 ? 1 : 4 }
+    public var planes: Int { positions * phases }
+    /// 32-wide blocks of output channels (the last may be narrower).
+    var columnBlocks: Int { (cout + 31) / 32 }
 
     /// From a packed 3x3 kernel ([9 * cin, cout], row (ty * 3 + tx) * cin + ci).
     public init(_ pc: PackedConv) {
         precondition(pc.kh == 3 && pc.kw == 3)
-        cin = pc.cin; cout = pc.cout
         let g: [[Float]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
-        let n = cin * cout
-        var u = [Float](repeating: 0, count: 16 * n)
-        for i in 0..<4 { for j in 0..<4 {
-            let dst = (i * 4 + j) * n
-            for ty in 0..<3 { for tx in 0..<3 {
-                let c = g[i][ty] * g[j][tx]
-                if c == 0 { continue }
-                let src = (ty * 3 + tx) * n
-                for k in 0..<n { u[dst + k] += c * pc.weights[src + k] }
-            } }
-        } }
-        self.u = u
+        self.init(kind: .plain3x3, kernels: [pc], g: g)
     }
 
-    /// Tile rows per band for width w: enough tiles per GEMM to amortise packing
-    /// the 16 weight matrices, a bounded transform buffer. Independent of the batch.
-    public func bandTileRows(width w: Int) -> Int {
-        let tilesX = (w + 1) / 2
-        let target = max(256, 131_072 / max(cin, 1))
-        return max(1, target / tilesX)
-    }
-
-    /// Scratch floats per worker: V [16, tiles, cin] and M [16, tiles, cout].
-    public func scratchNeeds(h: Int, w: Int) -> (v: Int, m: Int) {
-        let tiles = min(bandTileRows(width: w), (h + 1) / 2) * ((w + 1) / 2)
-        return (16 * tiles * cin, 16 * tiles * cout)
-    }
-
-    /// Output rows [2 tr0, min(2 tr1, h)) of y [h, w, cout] from x [h, w, cin]
-    /// (no bias: the layer's epilogue follows).
-    public func run(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, h: Int, w: Int, tileRows: Range<Int>,
-                    v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>) {
-        let tiles = tileRows.count * ((w + 1) / 2)
-        msg_wino_input(x, Int32(h), Int32(w), Int32(cin), Int32(tileRows.lowerBound), Int32(tileRows.upperBound), v)
-        u.withUnsafeBufferPointer { up in
-            for xi in 0..<16 {
-                BLAS.sgemm(m: tiles, n: cout, k: cin, a: v + xi * tiles * cin, lda: cin,
-                           b: up.baseAddress! + xi * cin * cout, ldb: cout, c: m + xi * tiles * cout, ldc: cout)
-            }
-        }
-        msg_wino_output(m, Int32(h), Int32(w), Int32(cout), Int32(tileRows.lowerBound), Int32(tileRows.upperBound), y)
-    }
-}
-
-/// Winograd F(2x2, 2x2) for the four phase kernels of a nearest-x2 up-conv
-/// (PackedConv.upsamplePhases): per phase, each 2x2 block of its low-resolution
-/// outputs takes 9 multiplies per (ci, co) instead of 16; the transforms are
-/// additions only (points 0, 1, inf). Output goes straight to the phase's
-/// pixels of the up-sampled image.
-///
-///   U = G g G^T    G   = [1 0; 1 1; 0 1]
-///   V = B^T d B    B^T = [1 -1 0; 0 1 0; 0 -1 1]
-///   Y = A^T M A    A^T = [1 1 0; 0 1 1]
-public struct WinogradUp: Sendable {
-    public let cin: Int
-    public let cout: Int
-    /// Per phase a * 2 + b: 9 matrices [cin, cout].
-    public let u: [[Float]]
-
+    /// From the four phase kernels of an up-conv (2x2 each, phase a * 2 + b).
     public init(phases: [PackedConv]) {
         precondition(phases.count == 4 && phases.allSatisfy { $0.kh == 2 && $0.kw == 2 })
-        cin = phases[0].cin; cout = phases[0].cout
-        let g: [[Float]] = [[1, 0], [1, 1], [0, 1]]
-        let n = cin * cout
-        u = phases.map { pc in
-            var u = [Float](repeating: 0, count: 9 * n)
-            for i in 0..<3 { for j in 0..<3 {
-                let dst = (i * 3 + j) * n
-                for ty in 0..<2 { for tx in 0..<2 {
+        self.init(kind: .upsample2x2, kernels: phases, g: [[1, 0], [1, 1], [0, 1]])
+    }
+
+    private init(kind: Kind, kernels: [PackedConv], g: [[Float]]) {
+        self.kind = kind
+        let cin = kernels[0].cin, cout = kernels[0].cout
+        self.cin = cin; self.cout = cout
+        let n = cin * cout, a = g.count, r = g[0].count
+        var packed = [Float](repeating: 0, count: kernels.count * a * a * n)
+        var u = [Float](repeating: 0, count: n)
+        for (p, pc) in kernels.enumerated() {
+            for i in 0..<a { for j in 0..<a {
+                for k in 0..<n { u[k] = 0 }
+                for ty in 0..<r { for tx in 0..<r {
                     let c = g[i][ty] * g[j][tx]
                     if c == 0 { continue }
-                    let src = (ty * 2 + tx) * n
-                    for k in 0..<n { u[dst + k] += c * pc.weights[src + k] }
+                    let src = (ty * r + tx) * n
+                    for k in 0..<n { u[k] += c * pc.weights[src + k] }
                 } }
+                let plane = p * a * a + i * a + j
+                packed.withUnsafeMutableBufferPointer { dst in
+                    msg_wgemm_pack(u, Int32(cin), Int32(cout), dst.baseAddress! + plane * n)
+                }
             } }
-            return u
         }
+        self.packed = packed
     }
 
-    public func bandTileRows(width w: Int) -> Int {
+    // MARK: - Bands and chunks
+
+    /// Tile rows per chunk (the unit of transforms, epilogue and hooks): about
+    /// 1024 output pixels for a plain conv.
+    public func chunkTileRows(width w: Int) -> Int { max(1, 512 / max(w, 1)) }
+
+    /// Tile rows of one image (2x2 output blocks; for up-convs, of each phase).
+    public func tileRowsPerImage(height h: Int) -> Int { (h + 1) / 2 }
+
+    /// Chunks per image: the `index` range a per-tile hook sees.
+    public func chunksPerImage(h: Int, w: Int) -> Int {
+        let rows = tileRowsPerImage(height: h), c = chunkTileRows(width: w)
+        return (rows + c - 1) / c
+    }
+
+    /// Target tiles per band: V and M of a band about L2-sized for few channels;
+    /// for many channels (weights of 1-16 MB per pass) long enough that each
+    /// GEMM reuses its weight panel over hundreds of tiles.
+    func targetTiles() -> Int { max(256, 65_536 / max(cin, 1)) }
+
+    /// How the batch's tile rows are grouped into bands: whole images per band
+    /// when an image is smaller than the target, else whole chunks of one image.
+    func bandLayout(h: Int, w: Int) -> (imagesPerBand: Int, chunksPerBand: Int) {
+        let tilesX = (w + 1) / 2, rows = tileRowsPerImage(height: h)
+        let target = max(1, targetTiles() / tilesX)   // tile rows
+        if rows <= target { return (max(1, target / rows), chunksPerImage(h: h, w: w)) }
+        let cr = chunkTileRows(width: w)
+        return (1, max(1, target / cr))
+    }
+
+    /// Floats of the shared band buffers V and M.
+    public func bandFloats(h: Int, w: Int, batch: Int) -> (v: Int, m: Int) {
+        let (ipb, cpb) = bandLayout(h: h, w: w)
         let tilesX = (w + 1) / 2
-        return max(1, max(256, 131_072 / max(cin, 1)) / tilesX)
+        let rows = ipb > 1 || cpb >= chunksPerImage(h: h, w: w)
+            ? min(ipb, max(batch, 1)) * tileRowsPerImage(height: h)
+            : cpb * chunkTileRows(width: w)
+        let tiles = rows * tilesX
+        return (planes * tiles * cin, planes * tiles * cout)
     }
 
-    public func scratchNeeds(h: Int, w: Int) -> (v: Int, m: Int) {
-        let tiles = min(bandTileRows(width: w), (h + 1) / 2) * ((w + 1) / 2)
-        return (9 * tiles * cin, 9 * tiles * cout)
-    }
+    // MARK: - Running
 
-    /// All four phases of tile rows [tr0, tr1) (low-resolution rows [2 tr0, 2 tr1)):
-    /// x [h, w, cin] -> rows [4 tr0, min(4 tr1, 2h)) of y [2h, 2w, cout], no bias.
-    public func run(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, h: Int, w: Int, tileRows: Range<Int>,
-                    v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>) {
-        let tiles = tileRows.count * ((w + 1) / 2)
-        let (t0, t1) = (Int32(tileRows.lowerBound), Int32(tileRows.upperBound))
-        for phase in 0..<4 {
-            let a = Int32(phase >> 1), b = Int32(phase & 1)
-            msg_wino22_input(x, Int32(h), Int32(w), Int32(cin), t0, t1, a, b, v)
-            u[phase].withUnsafeBufferPointer { up in
-                for xi in 0..<9 {
-                    BLAS.sgemm(m: tiles, n: cout, k: cin, a: v + xi * tiles * cin, lda: cin,
-                               b: up.baseAddress! + xi * cin * cout, ldb: cout, c: m + xi * tiles * cout, ldc: cout)
+    /// One finished chunk: image n, chunk index, its output rows [o0, o1).
+    public typealias ChunkDone = (_ image: Int, _ chunk: Int, _ o0: Int, _ o1: Int, _ worker: Int) -> Void
+
+    /// y [N, H', W', cout] from x [N, h, w, cin] (no bias: `done` runs the
+    /// layer's epilogue on each chunk right after its output transform).
+    public func run(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, batch: Int, h: Int, w: Int,
+                    v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, threads: Int, done: ChunkDone) {
+        let tilesX = (w + 1) / 2, rowsPerImage = tileRowsPerImage(height: h)
+        let cr = chunkTileRows(width: w), chunksPerImage = chunksPerImage(h: h, w: w)
+        let (ipb, cpb) = bandLayout(h: h, w: w)
+        let up = kind == .upsample2x2
+        let oh = up ? 2 * h : h, ow = up ? 2 * w : w
+        let inStride = h * w * cin, outStride = oh * ow * cout
+        let blocks = columnBlocks, planes = planes, positions = positions
+
+        // Bands as lists of chunks (image, chunk index).
+        var bands: [[(n: Int, c: Int)]] = []
+        if ipb > 1 || cpb >= chunksPerImage {
+            var n0 = 0
+            while n0 < batch {
+                let n1 = min(batch, n0 + ipb)
+                bands.append((n0..<n1).flatMap { n in (0..<chunksPerImage).map { (n: n, c: $0) } })
+                n0 = n1
+            }
+        } else {
+            for n in 0..<batch {
+                var c0 = 0
+                while c0 < chunksPerImage {
+                    let c1 = min(chunksPerImage, c0 + cpb)
+                    bands.append((c0..<c1).map { (n: n, c: $0) })
+                    c0 = c1
                 }
             }
-            msg_wino22_output(m, Int32(h), Int32(w), Int32(cout), t0, t1, a, b, y)
+        }
+
+        packed.withUnsafeBufferPointer { up0 in
+            let u = up0.baseAddress!
+            for band in bands {
+                // Tile offset of each chunk within the band.
+                var offsets = [Int](), tiles = 0
+                for item in band {
+                    offsets.append(tiles)
+                    let r0 = item.c * cr, r1 = min(rowsPerImage, r0 + cr)
+                    tiles += (r1 - r0) * tilesX
+                }
+                let planeStride = tiles * cin, mStride = tiles * cout
+                let workers = min(threads, band.count)
+                // Stage 1: input transforms.
+                Workers.run(items: band.count, workers: workers) { k, _ in
+                    let item = band[k]
+                    let r0 = item.c * cr, r1 = min(rowsPerImage, r0 + cr)
+                    let xi = x + item.n * inStride, vk = v + offsets[k] * cin
+                    if up {
+                        for phase in 0..<4 {
+                            msg_wino22_input(xi, Int32(h), Int32(w), Int32(cin), Int32(r0), Int32(r1),
+                                             Int32(phase >> 1), Int32(phase & 1), vk + phase * positions * planeStride, planeStride)
+                        }
+                    } else {
+                        msg_wino_input(xi, Int32(h), Int32(w), Int32(cin), Int32(r0), Int32(r1), vk, planeStride)
+                    }
+                }
+                // Stage 2: one GEMM per plane and column block.
+                Workers.run(items: planes * blocks, workers: threads) { k, _ in
+                    let plane = k / blocks, cb = k % blocks
+                    msg_wgemm(v + plane * planeStride, Int32(tiles), Int32(cin), u + plane * cin * cout, Int32(cout),
+                              Int32(cb), Int32(cb + 1), m + plane * mStride)
+                }
+                // Stage 3: output transforms, then the epilogue while the rows are hot.
+                Workers.run(items: band.count, workers: workers) { k, worker in
+                    let item = band[k]
+                    let r0 = item.c * cr, r1 = min(rowsPerImage, r0 + cr)
+                    let yi = y + item.n * outStride, mk = m + offsets[k] * cout
+                    if up {
+                        for phase in 0..<4 {
+                            msg_wino22_output(mk + phase * positions * mStride, mStride, Int32(h), Int32(w), Int32(cout),
+                                              Int32(r0), Int32(r1), Int32(phase >> 1), Int32(phase & 1), yi)
+                        }
+                        done(item.n, item.c, 4 * r0, min(4 * r1, oh), worker)
+                    } else {
+                        msg_wino_output(mk, mStride, Int32(h), Int32(w), Int32(cout), Int32(r0), Int32(r1), yi)
+                        done(item.n, item.c, 2 * r0, min(2 * r1, oh), worker)
+                    }
+                }
+            }
         }
     }
 }

@@ -60,8 +60,7 @@ func convLayerMatchesSlowTwin(_ c: ConvCase, _ strategy: ConvLayer.Strategy) {
     let xs = (0..<c.batch).map { noise(cin * h * h, seed: 10 + UInt64($0)) }   // NCHW per image
     var x = [Float](); for img in xs { x += Reference.toNHWC(img, c: cin, h: h, w: h) }
     var y = [Float](repeating: .nan, count: c.batch * oh * oh * cout)
-    let need = layer.scratchNeeds(h: h, w: h)
-    let scratch = ConvScratch(workers: c.threads, colFloats: need.col, panelFloats: need.panel)
+    let scratch = ConvScratch(workers: c.threads, needs: layer.scratchNeeds(h: h, w: h, batch: c.batch))
     x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
         layer.run(x: xp.baseAddress!, y: yp.baseAddress!, batch: c.batch, h: h, w: h, scratch: scratch, threads: c.threads)
     } }

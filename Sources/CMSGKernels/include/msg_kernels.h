@@ -24,21 +24,28 @@ void msg_blur3(const float *src, float *dst, int h, int w, int c, int r0, int r1
 #endif
 
 /* Winograd F(2x2, 3x3), NHWC, pad 1. Tiles are 2x2 output blocks, tilesX = ceil(w / 2).
- * Input transform of tile rows [tr0, tr1) of x [h, w, c] into v [16][tiles][c]
- * (tiles = (tr1 - tr0) * tilesX; position xi = 4 * row + col of B^T d B). */
-void msg_wino_input(const float *x, int h, int w, int c, int tr0, int tr1, float *v);
-/* Output transform of m [16][tiles][c] into the output rows [2 tr0, min(2 tr1, h))
- * of y [h, w, c] (A^T m A; outputs past the image edge are dropped). */
-void msg_wino_output(const float *m, int h, int w, int c, int tr0, int tr1, float *y);
+ * Input transform of tile rows [tr0, tr1) of x [h, w, c]: tile t (counted from
+ * (tr0, 0)) of position xi = 4 * row + col of B^T d B goes to v + xi * stride + t * c. */
+void msg_wino_input(const float *x, int h, int w, int c, int tr0, int tr1, float *v, long stride);
+/* Output transform (A^T m A) of tile rows [tr0, tr1), read as the input writes
+ * them, into the output rows [2 tr0, min(2 tr1, h)) of y [h, w, c] (outputs
+ * past the image edge are dropped). */
+void msg_wino_output(const float *m, long stride, int h, int w, int c, int tr0, int tr1, float *y);
 
 /* Winograd F(2x2, 2x2) for one phase (a, b) of a nearest-x2 up-conv, whose
  * low-resolution output (y, x) reads input (y + a - 1 + dy, x + b - 1 + dx).
- * Tiles are 2x2 blocks of that grid, tilesX = ceil(w / 2).
- * Input: tile rows [tr0, tr1) of x [h, w, c] -> v [9][tiles][c]. */
-void msg_wino22_input(const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, float *v);
-/* Output: m [9][tiles][c] -> the phase's pixels (2 y + a, 2 x + b) of the
- * up-sampled image y [2h, 2w, c]. */
-void msg_wino22_output(const float *m, int h, int w, int c, int tr0, int tr1, int a, int b, float *y);
+ * Tiles are 2x2 blocks of that grid, tilesX = ceil(w / 2); 9 positions.
+ * Input: tile rows [tr0, tr1) of x [h, w, c] -> v + xi * stride + t * c. */
+void msg_wino22_input(const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, float *v, long stride);
+/* Output: m -> the phase's pixels (2 y + a, 2 x + b) of the up-sampled image y [2h, 2w, c]. */
+void msg_wino22_output(const float *m, long stride, int h, int w, int c, int tr0, int tr1, int a, int b, float *y);
+
+/* The GEMM of one transformed position, m [tiles, cout] = v [tiles, cin] x u [cin, cout],
+ * with u packed once (msg_wgemm_pack, cin * cout floats, cout % 16 == 0) into
+ * column blocks of 32 (the last 16 wide when cout % 32 == 16); computes the
+ * column blocks [cb0, cb1) only, so threads can share one band. */
+void msg_wgemm_pack(const float *u, int cin, int cout, float *packed);
+void msg_wgemm(const float *v, int tiles, int cin, const float *packed, int cout, int cb0, int cb1, float *m);
 
 /* StyleGAN epilogue pass 1 on `pixels` rows of c channels, in place:
  * v = lrelu(v + noise[p] * nw[ch] + bias[ch]) (noise/nw may be NULL), and
