@@ -476,8 +476,24 @@ static void wgemm_avx512(const float *v, int tiles, int cin, const float *packed
         int t = 0;
         for (; t + WG_R <= tiles; t += WG_R)
             wgemm_block(v + (long)t * cin, cin, u, wd, m + (long)t * cout + co0, cout, WG_R);
-        for (; t < tiles; t++)
-            wgemm_block(v + (long)t * cin, cin, u, wd, m + (long)t * cout + co0, cout, 1);
+        const float *vt = v + (long)t * cin;
+        float *mt = m + (long)t * cout + co0;
+        switch (tiles - t) {   /* the rest in one block, R a constant in each case */
+        case 0: break;
+        case 1: wgemm_block(vt, cin, u, wd, mt, cout, 1); break;
+        case 2: wgemm_block(vt, cin, u, wd, mt, cout, 2); break;
+        case 3: wgemm_block(vt, cin, u, wd, mt, cout, 3); break;
+        case 4: wgemm_block(vt, cin, u, wd, mt, cout, 4); break;
+        case 5: wgemm_block(vt, cin, u, wd, mt, cout, 5); break;
+        case 6: wgemm_block(vt, cin, u, wd, mt, cout, 6); break;
+        case 7: wgemm_block(vt, cin, u, wd, mt, cout, 7); break;
+        case 8: wgemm_block(vt, cin, u, wd, mt, cout, 8); break;
+        case 9: wgemm_block(vt, cin, u, wd, mt, cout, 9); break;
+        case 10: wgemm_block(vt, cin, u, wd, mt, cout, 10); break;
+        case 11: wgemm_block(vt, cin, u, wd, mt, cout, 11); break;
+        case 12: wgemm_block(vt, cin, u, wd, mt, cout, 12); break;
+        default: wgemm_block(vt, cin, u, wd, mt, cout, 13); break;
+        }
     }
 }
 #endif

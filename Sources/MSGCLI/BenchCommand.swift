@@ -67,7 +67,9 @@ public struct BenchCommand: ParsableCommand {
                     let total = p.order.reduce(0.0) { $0 + p.seconds[$1]! }
                     for label in p.order {
                         let ms = p.seconds[label]! * 1000 / Double(p.passes * b)
-                        print(String(format: "    %-32@ %8.2f ms/img %5.1f%%", label as NSString, ms, 100 * p.seconds[label]! / total))
+                        let best = (p.best[label] ?? 0) * 1000 / Double(b)
+                        print(String(format: "    %-32@ %8.2f ms/img (min %7.2f) %5.1f%%", label as NSString, ms, best,
+                                     100 * p.seconds[label]! / total))
                     }
                 }
                 fflush(nil)

@@ -12,7 +12,7 @@ public final class ProGANGenerator: @unchecked Sendable {
     public let config: ProGANConfig
     /// ConvTranspose2d 4x4 on a 1x1 input is a GEMM: [1, L] x [L, 16 * L],
     /// column (ky * 4 + kx) * L + co, i.e. its output is already NHWC [4, 4, L].
-    let deconv: [Float]
+    let deconv: PackedGEMM
     let deconvBias: [Float]
     let layers: [ConvLayer]   // block 0 conv_2, then (conv_1 with upsample, conv_2) per block
     let rgb: [ToRGB]
@@ -32,7 +32,7 @@ public final class ProGANGenerator: @unchecked Sendable {
         for ci in 0..<l { for co in 0..<l { for t in 0..<16 {
             packed[ci * 16 * l + t * l + co] = dw[(ci * l + co) * 16 + t] * ds
         } } }
-        deconv = packed
+        deconv = PackedGEMM(weights: packed, k: l, n: 16 * l)
         deconvBias = try model.floats("layers.0.conv_1.bias")
 
         func conv(_ prefix: String, cin: Int, cout: Int, upsample: Bool, inputSize: Int) throws -> ConvLayer {
@@ -126,17 +126,12 @@ public final class ProGANGenerator: @unchecked Sendable {
         var outputs = config.resolutions.map { Tensor(zeros: [n, 3, $0, $0]) }
         var x = ws.a.pointer, y = ws.b.pointer
 
-        // Block 0, conv_1: per image (batching must not change an image's bits).
-        BLAS.setThreads(threads)
+        // Block 0, conv_1: one GEMM row per image (rows never mix: batching
+        // does not change an image's bits).
         let prof = ws.profile
         prof.measure("4x4 conv_1 (deconv)") {
         z.withUnsafeBufferPointer { zp in
-            deconv.withUnsafeBufferPointer { wp in
-                for i in 0..<n {
-                    BLAS.sgemm(m: 1, n: 16 * l, k: l, a: zp.baseAddress! + i * l, lda: l,
-                               b: wp.baseAddress!, ldb: 16 * l, c: x + i * 16 * l, ldc: 16 * l)
-                }
-            }
+            deconv.run(a: zp.baseAddress!, m: n, c: x, threads: threads)
         }
         deconvBias.withUnsafeBufferPointer { bp in
             Epilogue(leakySlope: 0.2).apply(rows: x, pixels: n * 16, channels: l, bias: bp.baseAddress!)

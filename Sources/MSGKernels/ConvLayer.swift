@@ -81,7 +81,7 @@ public struct ConvLayer: Sendable {
     /// How the correlation is computed.
     public enum Path: Sendable {
         /// im2col of a band of rows + one GEMM (3x3, or the 4 phase 2x2 kernels).
-        case gemm([PackedConv])
+        case gemm([PackedGEMM])
         /// The vector kernel straight from the image (few channels).
         case direct([PackedConv])
         /// Winograd F(2x2, 3x3) (plain convs) or F(2x2, 2x2) on each phase (up-convs).
@@ -117,7 +117,7 @@ public struct ConvLayer: Sendable {
         switch s {
         case .direct: path = .direct(kernels)
         case .winograd: path = .winograd(upsample ? Winograd(phases: kernels) : Winograd(conv))
-        case .gemm, .auto: path = .gemm(kernels)
+        case .gemm, .auto: path = .gemm(kernels.map { PackedGEMM(weights: $0.weights, k: $0.k, n: $0.cout) })
         }
     }
 
@@ -202,12 +202,11 @@ public struct ConvLayer: Sendable {
         let splitsPhases = upsample
         let phaseCount = splitsPhases ? 4 : 1
         let items = batch * phaseCount * tilesPerImage
-        // Split work items over our workers when they balance; otherwise let
-        // OpenBLAS split each GEMM. Either way every pixel is computed by the same
-        // GEMM shapes, so an image does not depend on what it is batched with.
+        // Split work items over our workers when they balance; otherwise split
+        // each GEMM over column blocks. Either way every pixel is computed by the
+        // same arithmetic, so an image does not depend on what it is batched with.
         let parallelItems = threads > 1 && (items >= 2 * threads || items % threads == 0)
-        BLAS.setThreads(parallelItems ? 1 : threads)
-        defer { BLAS.setThreads(threads) }
+        let gemmThreads = parallelItems ? 1 : threads
 
         Workers.run(items: items, workers: parallelItems ? threads : 1) { item, worker in
             let tile = item % tilesPerImage
@@ -229,28 +228,23 @@ public struct ConvLayer: Sendable {
                     }
                 case .gemm(let k):
                     Im2col.fill(x: xi, h: h, w: w, cin: cin, kh: 3, kw: 3, oy: -1, ox: -1, rows: r0..<r1, col: col)
-                    k[0].weights.withUnsafeBufferPointer { wp in
-                        BLAS.sgemm(m: pixels, n: cout, k: gemmK, a: col, lda: gemmK, b: wp.baseAddress!, ldb: cout, c: dst, ldc: cout)
-                    }
+                    k[0].run(a: col, m: pixels, c: dst, threads: gemmThreads)
                 case .winograd: fatalError("unreachable: Winograd ran above")
                 }
                 finish(n: n, index: tile, o0: r0, o1: r1, worker: worker)
             } else {
                 // One phase (a, b) of an up-conv: output pixels (2y + a, 2x + b).
                 let a = phase >> 1, b = phase & 1
-                let pc: PackedConv
                 switch path {
-                case .gemm(let k), .direct(let k): pc = k[phase]
-                case .winograd: fatalError("unreachable: Winograd ran above")
-                }
-                pc.weights.withUnsafeBufferPointer { wp in
-                    if case .direct = path {
+                case .direct(let k):
+                    k[phase].weights.withUnsafeBufferPointer { wp in
                         msg_conv_direct(xi, Int32(h), Int32(w), Int32(cin), wp.baseAddress!, 2, 2, Int32(a - 1), Int32(b - 1),
                                         Int32(cout), Int32(r0), Int32(r1), panel)
-                    } else {
-                        Im2col.fill(x: xi, h: h, w: w, cin: cin, kh: 2, kw: 2, oy: a - 1, ox: b - 1, rows: r0..<r1, col: col)
-                        BLAS.sgemm(m: pixels, n: cout, k: gemmK, a: col, lda: gemmK, b: wp.baseAddress!, ldb: cout, c: panel, ldc: cout)
                     }
+                case .gemm(let k):
+                    Im2col.fill(x: xi, h: h, w: w, cin: cin, kh: 2, kw: 2, oy: a - 1, ox: b - 1, rows: r0..<r1, col: col)
+                    k[phase].run(a: col, m: pixels, c: panel, threads: gemmThreads)
+                case .winograd: fatalError("unreachable: Winograd ran above")
                 }
                 bias.withUnsafeBufferPointer { epilogue.apply(rows: panel, pixels: pixels, channels: cout, bias: $0.baseAddress!) }
                 for yy in r0..<r1 {

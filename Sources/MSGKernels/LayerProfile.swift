@@ -6,6 +6,9 @@ public final class LayerProfile: @unchecked Sendable {
     public private(set) var order: [String] = []
     public private(set) var seconds: [String: Double] = [:]
     public private(set) var passes = 0
+    /// Per label, the fastest single pass (robust to a noisy machine).
+    public private(set) var best: [String: Double] = [:]
+    private var current: [String: Double] = [:]
 
     public init() {}
 
@@ -17,12 +20,17 @@ public final class LayerProfile: @unchecked Sendable {
         let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
         if seconds[label] == nil { order.append(label) }
         seconds[label, default: 0] += dt
+        current[label, default: 0] += dt
         return r
     }
 
-    public func endPass() { passes += 1 }
+    public func endPass() {
+        passes += 1
+        for (label, t) in current { best[label] = min(best[label] ?? .infinity, t) }
+        current = [:]
+    }
 
-    public func reset() { order = []; seconds = [:]; passes = 0 }
+    public func reset() { order = []; seconds = [:]; passes = 0; best = [:]; current = [:] }
 }
 
 extension Optional where Wrapped == LayerProfile {
