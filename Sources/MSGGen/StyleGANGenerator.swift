@@ -204,7 +204,7 @@ public final class StyleGANGenerator: @unchecked Sendable {
     public final class Workspace: @unchecked Sendable {
         public let batch: Int
         public let threads: Int
-        let act: [AlignedBuffer]          // three NHWC ping-pong buffers
+        let act: [AlignedBuffer]          // two NHWC ping-pong buffers (the blur reuses the spent input)
         let scratch: ConvScratch
         let stats: UnsafeMutablePointer<Double>
         let slots: Int                    // stats slots (tiles or bands) per image
@@ -231,7 +231,7 @@ public final class StyleGANGenerator: @unchecked Sendable {
                     slots = max(slots, conv.tilesPerImage(h: h, w: h))
                 }
             }
-            act = (0..<3).map { _ in AlignedBuffer(count: actSize * batch) }
+            act = (0..<2).map { _ in AlignedBuffer(count: actSize * batch) }
             scratch = ConvScratch(workers: self.threads, needs: needs)
             self.slots = slots
             maxChannels = maxC
@@ -283,7 +283,7 @@ public final class StyleGANGenerator: @unchecked Sendable {
         BLAS.setThreads(threads)
         }
 
-        var x = ws.act[0].pointer, y = ws.act[1].pointer, z = ws.act[2].pointer
+        var x = ws.act[0].pointer, y = ws.act[1].pointer
         // Layer 0: the learned const, the same for every image.
         let c0 = layers[0].channels
         for i in 0..<n { (x + i * 16 * c0).update(from: constInput, count: 16 * c0) }
@@ -299,8 +299,9 @@ public final class StyleGANGenerator: @unchecked Sendable {
             if conv.upsample {
                 conv.run(x: x, y: y, batch: n, h: h, w: h, scratch: ws.scratch, threads: threads)
                 if let f = blurFilter {
-                    blurPass(src: y, dst: z, layer: l, count: n, filter: f, ws: ws)
-                    swap(&y, &z)
+                    // The up-conv's input is spent: its buffer takes the blur.
+                    blurPass(src: y, dst: x, layer: l, count: n, filter: f, ws: ws)
+                    swap(&x, &y)
                 }
                 epiloguePass1(layer: l, buffer: y, count: n, noise: noise, ws: ws, skipAct: blurFilter != nil)
             } else {
