@@ -98,10 +98,10 @@ public final class ProGANGenerator: @unchecked Sendable {
                 let c = g.config.channels(block: i)
                 act = max(act, size * size * c)
                 if i == 0 {
-                    needs = needs.union(g.layers[0].scratchNeeds(h: 4, w: 4, batch: batch)); li = 1
+                    needs = needs.union(g.layers[0].scratchNeeds(h: 4, w: 4, batch: batch, workers: self.threads)); li = 1
                 } else {
                     for (layer, h) in [(g.layers[li], size / 2), (g.layers[li + 1], size)] {
-                        needs = needs.union(layer.scratchNeeds(h: h, w: h, batch: batch))
+                        needs = needs.union(layer.scratchNeeds(h: h, w: h, batch: batch, workers: self.threads))
                     }
                     li += 2
                 }

@@ -227,7 +227,7 @@ public final class StyleGANGenerator: @unchecked Sendable {
                 slots = max(slots, (r + StyleGANGenerator.bandRows(width: r) - 1) / StyleGANGenerator.bandRows(width: r))
                 if let conv = layer.conv {
                     let h = conv.upsample ? r / 2 : r
-                    needs = needs.union(conv.scratchNeeds(h: h, w: h, batch: batch))
+                    needs = needs.union(conv.scratchNeeds(h: h, w: h, batch: batch, workers: self.threads))
                     slots = max(slots, conv.tilesPerImage(h: h, w: h))
                 }
             }

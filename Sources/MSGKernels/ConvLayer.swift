@@ -145,11 +145,11 @@ public struct ConvLayer: Sendable {
         return (h + rows - 1) / rows
     }
 
-    /// Scratch this layer needs at input size h x w for `batch` images.
-    public func scratchNeeds(h: Int, w: Int, batch: Int) -> ScratchNeeds {
+    /// Scratch this layer needs at input size h x w for `batch` images on `workers` threads.
+    public func scratchNeeds(h: Int, w: Int, batch: Int, workers: Int) -> ScratchNeeds {
         switch path {
         case .winograd(let wg):
-            let band = wg.bandFloats(h: h, w: w, batch: batch)
+            let band = wg.bandFloats(h: h, w: w, batch: batch, workers: workers)
             let chunkPixels = (upsample ? 4 : 2) * wg.chunkTileRows(width: w) * (upsample ? 2 * w : w)
             return ScratchNeeds(panel: 3 * chunkPixels, bandV: band.v, bandM: band.m)
         case .gemm:

@@ -91,7 +91,7 @@ public struct Winograd: Sendable {
 
     /// Tile rows per chunk (the unit of transforms, epilogue and hooks): about
     /// 1024 output pixels for a plain conv.
-    public func chunkTileRows(width w: Int) -> Int { max(1, 512 / max(w, 1)) }
+    public func chunkTileRows(width w: Int) -> Int { max(1, 128 / max(w, 1)) }
 
     /// Tile rows of one image (2x2 output blocks; for up-convs, of each phase).
     public func tileRowsPerImage(height h: Int) -> Int { (h + 1) / 2 }
@@ -117,15 +117,29 @@ public struct Winograd: Sendable {
         return (1, max(1, target / cr))
     }
 
-    /// Floats of the shared band buffers V and M.
-    public func bandFloats(h: Int, w: Int, batch: Int) -> (v: Int, m: Int) {
+    /// Whether bands run one per thread, each through all three stages on its
+    /// own (V and M stay in that core's cache; every thread streams all the
+    /// weights), rather than one at a time with each stage split over the
+    /// threads (each thread streams a share of the weights). The first wins
+    /// where the transformed weights are small.
+    func bandPerThread(threads: Int) -> Bool {
+        return threads > 1 && planes * cin * cout * MemoryLayout<Float>.size <= Self.perThreadWeightBytes
+    }
+    /// Measured on progan-128 (`bench --profile`, 0 / 1.5 / 5 / 20 MB): 5 MB
+    /// puts the 128- and 256-channel layers on per-thread bands, the 512-channel
+    /// ones (16-38 MB of transformed weights) on shared bands.
+    static let perThreadWeightBytes = 5 << 20
+
+    /// Floats of the band buffers V and M for `workers` threads.
+    public func bandFloats(h: Int, w: Int, batch: Int, workers: Int) -> (v: Int, m: Int) {
         let (ipb, cpb) = bandLayout(h: h, w: w)
         let tilesX = (w + 1) / 2
         let rows = ipb > 1 || cpb >= chunksPerImage(h: h, w: w)
             ? min(ipb, max(batch, 1)) * tileRowsPerImage(height: h)
             : cpb * chunkTileRows(width: w)
         let tiles = rows * tilesX
-        return (planes * tiles * cin, planes * tiles * cout)
+        let copies = bandPerThread(threads: workers) ? workers : 1
+        return (copies * planes * tiles * cin, copies * planes * tiles * cout)
     }
 
     // MARK: - Running
@@ -165,9 +179,13 @@ public struct Winograd: Sendable {
             }
         }
 
+        let bandV = bandFloats(h: h, w: w, batch: batch, workers: 1)
         packed.withUnsafeBufferPointer { up0 in
             let u = up0.baseAddress!
-            for band in bands {
+            // One band: three stages, each over `threads` threads (or on the
+            // calling worker `fixedWorker` alone).
+            func runBand(_ band: [(n: Int, c: Int)], v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>,
+                         threads: Int, fixedWorker: Int?) {
                 // Tile offset of each chunk within the band.
                 var offsets = [Int](), tiles = 0
                 for item in band {
@@ -198,8 +216,8 @@ public struct Winograd: Sendable {
                               Int32(cb), Int32(cb + 1), m + plane * mStride)
                 }
                 // Stage 3: output transforms, then the epilogue while the rows are hot.
-                Workers.run(items: band.count, workers: workers) { k, worker in
-                    let item = band[k]
+                Workers.run(items: band.count, workers: workers) { k, w0 in
+                    let item = band[k], worker = fixedWorker ?? w0
                     let r0 = item.c * cr, r1 = min(rowsPerImage, r0 + cr)
                     let yi = y + item.n * outStride, mk = m + offsets[k] * cout
                     if up {
@@ -213,6 +231,13 @@ public struct Winograd: Sendable {
                         done(item.n, item.c, 2 * r0, min(2 * r1, oh), worker)
                     }
                 }
+            }
+            if bandPerThread(threads: threads) && bands.count >= 2 {
+                Workers.run(items: bands.count, workers: threads) { k, worker in
+                    runBand(bands[k], v: v + worker * bandV.v, m: m + worker * bandV.m, threads: 1, fixedWorker: worker)
+                }
+            } else {
+                for band in bands { runBand(band, v: v, m: m, threads: threads, fixedWorker: nil) }
             }
         }
     }

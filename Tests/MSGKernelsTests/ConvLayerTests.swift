@@ -45,6 +45,8 @@ let convCases: [ConvCase] = [
     .init(cin: 64, cout: 8, size: 17, batch: 3, upsample: false, pixelNorm: true, threads: 2),
     .init(cin: 256, cout: 8, size: 12, batch: 1, upsample: true, pixelNorm: true, threads: 2),
     .init(cin: 64, cout: 24, size: 9, batch: 3, upsample: true, pixelNorm: false, threads: 1),
+    // Bands of one image's chunks, run one band per thread (small transformed weights).
+    .init(cin: 64, cout: 16, size: 70, batch: 2, upsample: false, pixelNorm: true, threads: 2),
 ]
 
 @Test(arguments: convCases, [ConvLayer.Strategy.gemm, .direct, .winograd])
@@ -60,7 +62,7 @@ func convLayerMatchesSlowTwin(_ c: ConvCase, _ strategy: ConvLayer.Strategy) {
     let xs = (0..<c.batch).map { noise(cin * h * h, seed: 10 + UInt64($0)) }   // NCHW per image
     var x = [Float](); for img in xs { x += Reference.toNHWC(img, c: cin, h: h, w: h) }
     var y = [Float](repeating: .nan, count: c.batch * oh * oh * cout)
-    let scratch = ConvScratch(workers: c.threads, needs: layer.scratchNeeds(h: h, w: h, batch: c.batch))
+    let scratch = ConvScratch(workers: c.threads, needs: layer.scratchNeeds(h: h, w: h, batch: c.batch, workers: c.threads))
     x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
         layer.run(x: xp.baseAddress!, y: yp.baseAddress!, batch: c.batch, h: h, w: h, scratch: scratch, threads: c.threads)
     } }
