@@ -120,10 +120,16 @@ public struct ConvLayer: Sendable {
         let kernels = upsample ? conv.upsamplePhases() : [conv]
         switch s {
         case .direct: path = .direct(kernels)
-        case .winograd: path = .winograd(upsample ? Winograd(phases: kernels) : Winograd(conv))
+        case .winograd:
+            // F(4x4, 3x3) from 32x32 on; below, its 36 weight matrices per layer
+            // (4x the kernel) outweigh the saved multiplies.
+            path = .winograd(upsample ? Winograd(phases: kernels) : Winograd(conv, large: inputSize >= Self.largeTileSize))
         case .gemm, .auto: path = .gemm(kernels.map { PackedGEMM(weights: $0.weights, k: $0.k, n: $0.cout) })
         }
     }
+
+    /// Smallest input size for Winograd F(4x4, 3x3).
+    public static let largeTileSize = 32
 
     public var gemmK: Int { upsample ? 4 * cin : 9 * cin }
 

@@ -11,6 +11,10 @@ import CMSGKernels
 ///       V = B^T d B    B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
 ///       Y = A^T M A    A^T = [1 1 1 0; 0 1 -1 -1]
 ///
+/// - F(4x4, 3x3) for plain 3x3 convs on larger images: 36 multiplies per 4x4
+///   outputs (4x fewer), points {0, -1, 1, 1/2, -2, inf}; its fp32 error is
+///   about 8x F(2x2, 3x3)'s (still ~1e-5 of the values; tests bound it).
+///
 /// - F(2x2, 2x2) for each of the four phase kernels of a nearest-x2 up-conv
 ///   (PackedConv.upsamplePhases): 9 multiplies per (ci, co) instead of 16 for
 ///   each 2x2 block of a phase's low-resolution outputs; additions only in the
@@ -31,8 +35,9 @@ import CMSGKernels
 /// wherever it lands: an image's bits do not depend on how it was run.
 public struct Winograd: Sendable {
     public enum Kind: Sendable {
-        case plain3x3
-        case upsample2x2
+        case plain3x3          // F(2x2, 3x3)
+        case plain3x3Large     // F(4x4, 3x3)
+        case upsample2x2       // F(2x2, 2x2) per phase
     }
 
     public let kind: Kind
@@ -43,17 +48,27 @@ public struct Winograd: Sendable {
     let packed: [Float]
 
     /// Transformed positions per phase (16 or 9) and phases (1 or 4).
-    public var positions: Int { kind == .plain3x3 ? 16 : 9 }
-    public var phases: Int { kind == .plain3x3 ? 1 : 4 }
+    public var positions: Int {
+        switch kind { case .plain3x3: 16; case .plain3x3Large: 36; case .upsample2x2: 9 }
+    }
+    public var phases: Int { kind == .upsample2x2 ? 4 : 1 }
+    /// Outputs per tile side (of each phase's grid for up-convs).
+    public var tile: Int { kind == .plain3x3Large ? 4 : 2 }
     public var planes: Int { positions * phases }
     /// 32-wide blocks of output channels (the last may be narrower).
     var columnBlocks: Int { (cout + 31) / 32 }
 
-    /// From a packed 3x3 kernel ([9 * cin, cout], row (ty * 3 + tx) * cin + ci).
-    public init(_ pc: PackedConv) {
+    /// From a packed 3x3 kernel ([9 * cin, cout], row (ty * 3 + tx) * cin + ci);
+    /// `large`: F(4x4, 3x3) instead of F(2x2, 3x3).
+    public init(_ pc: PackedConv, large: Bool = false) {
         precondition(pc.kh == 3 && pc.kw == 3)
-        let g: [[Float]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
-        self.init(kind: .plain3x3, kernels: [pc], g: g)
+        if large {
+            let g: [[Double]] = [[1, 0, 0], [-1.0 / 3, 1.0 / 3, -1.0 / 3], [1.0 / 3, 1.0 / 3, 1.0 / 3],
+                                 [-16.0 / 15, -8.0 / 15, -4.0 / 15], [1.0 / 15, -2.0 / 15, 4.0 / 15], [0, 0, 1]]
+            self.init(kind: .plain3x3Large, kernels: [pc], g: g)
+        } else {
+            self.init(kind: .plain3x3, kernels: [pc], g: [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
+        }
     }
 
     /// From the four phase kernels of an up-conv (2x2 each, phase a * 2 + b).
@@ -62,22 +77,26 @@ public struct Winograd: Sendable {
         self.init(kind: .upsample2x2, kernels: phases, g: [[1, 0], [1, 1], [0, 1]])
     }
 
-    private init(kind: Kind, kernels: [PackedConv], g: [[Float]]) {
+    /// U = G g G^T per position, summed in float64 (G of F(4x4, 3x3) has
+    /// thirds and fifteenths), rounded once to float32.
+    private init(kind: Kind, kernels: [PackedConv], g: [[Double]]) {
         self.kind = kind
         let cin = kernels[0].cin, cout = kernels[0].cout
         self.cin = cin; self.cout = cout
         let n = cin * cout, a = g.count, r = g[0].count
         var packed = [Float](repeating: 0, count: kernels.count * a * a * n)
+        var acc = [Double](repeating: 0, count: n)
         var u = [Float](repeating: 0, count: n)
         for (p, pc) in kernels.enumerated() {
             for i in 0..<a { for j in 0..<a {
-                for k in 0..<n { u[k] = 0 }
+                for k in 0..<n { acc[k] = 0 }
                 for ty in 0..<r { for tx in 0..<r {
                     let c = g[i][ty] * g[j][tx]
                     if c == 0 { continue }
                     let src = (ty * r + tx) * n
-                    for k in 0..<n { u[k] += c * pc.weights[src + k] }
+                    for k in 0..<n { acc[k] += c * Double(pc.weights[src + k]) }
                 } }
+                for k in 0..<n { u[k] = Float(acc[k]) }
                 let plane = p * a * a + i * a + j
                 packed.withUnsafeMutableBufferPointer { dst in
                     msg_wgemm_pack(u, Int32(cin), Int32(cout), dst.baseAddress! + plane * n)
@@ -93,8 +112,9 @@ public struct Winograd: Sendable {
     /// 1024 output pixels for a plain conv.
     public func chunkTileRows(width w: Int) -> Int { max(1, 128 / max(w, 1)) }
 
-    /// Tile rows of one image (2x2 output blocks; for up-convs, of each phase).
-    public func tileRowsPerImage(height h: Int) -> Int { (h + 1) / 2 }
+    /// Tile rows of one image (tile x tile output blocks; for up-convs, of each phase).
+    public func tileRowsPerImage(height h: Int) -> Int { (h + tile - 1) / tile }
+    func tilesX(width w: Int) -> Int { (w + tile - 1) / tile }
 
     /// Chunks per image: the `index` range a per-tile hook sees.
     public func chunksPerImage(h: Int, w: Int) -> Int {
@@ -105,12 +125,12 @@ public struct Winograd: Sendable {
     /// Target tiles per band: V and M of a band about L2-sized for few channels;
     /// for many channels (weights of 1-16 MB per pass) long enough that each
     /// GEMM reuses its weight panel over hundreds of tiles.
-    func targetTiles() -> Int { max(256, 65_536 / max(cin, 1)) }
+    func targetTiles() -> Int { max(256, 65_536 / max(cin, 1)) * 16 / positions }
 
     /// How the batch's tile rows are grouped into bands: whole images per band
     /// when an image is smaller than the target, else whole chunks of one image.
     func bandLayout(h: Int, w: Int) -> (imagesPerBand: Int, chunksPerBand: Int) {
-        let tilesX = (w + 1) / 2, rows = tileRowsPerImage(height: h)
+        let tilesX = tilesX(width: w), rows = tileRowsPerImage(height: h)
         let target = max(1, targetTiles() / tilesX)   // tile rows
         if rows <= target { return (max(1, target / rows), chunksPerImage(h: h, w: w)) }
         let cr = chunkTileRows(width: w)
@@ -133,7 +153,7 @@ public struct Winograd: Sendable {
     /// Floats of the band buffers V and M for `workers` threads.
     public func bandFloats(h: Int, w: Int, batch: Int, workers: Int) -> (v: Int, m: Int) {
         let (ipb, cpb) = bandLayout(h: h, w: w)
-        let tilesX = (w + 1) / 2
+        let tilesX = tilesX(width: w)
         let rows = ipb > 1 || cpb >= chunksPerImage(h: h, w: w)
             ? min(ipb, max(batch, 1)) * tileRowsPerImage(height: h)
             : cpb * chunkTileRows(width: w)
@@ -151,10 +171,10 @@ public struct Winograd: Sendable {
     /// layer's epilogue on each chunk right after its output transform).
     public func run(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, batch: Int, h: Int, w: Int,
                     v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, threads: Int, done: ChunkDone) {
-        let tilesX = (w + 1) / 2, rowsPerImage = tileRowsPerImage(height: h)
+        let tilesX = tilesX(width: w), rowsPerImage = tileRowsPerImage(height: h), tile = tile
         let cr = chunkTileRows(width: w), chunksPerImage = chunksPerImage(h: h, w: w)
         let (ipb, cpb) = bandLayout(h: h, w: w)
-        let up = kind == .upsample2x2
+        let up = phases == 4
         let oh = up ? 2 * h : h, ow = up ? 2 * w : w
         let inStride = h * w * cin, outStride = oh * ow * cout
         let blocks = columnBlocks, planes = planes, positions = positions
@@ -200,13 +220,16 @@ public struct Winograd: Sendable {
                     let item = band[k]
                     let r0 = item.c * cr, r1 = min(rowsPerImage, r0 + cr)
                     let xi = x + item.n * inStride, vk = v + offsets[k] * cin
-                    if up {
+                    switch kind {
+                    case .upsample2x2:
                         for phase in 0..<4 {
                             msg_wino22_input(xi, Int32(h), Int32(w), Int32(cin), Int32(r0), Int32(r1),
                                              Int32(phase >> 1), Int32(phase & 1), vk + phase * positions * planeStride, planeStride)
                         }
-                    } else {
+                    case .plain3x3:
                         msg_wino_input(xi, Int32(h), Int32(w), Int32(cin), Int32(r0), Int32(r1), vk, planeStride)
+                    case .plain3x3Large:
+                        msg_wino43_input(xi, Int32(h), Int32(w), Int32(cin), Int32(r0), Int32(r1), vk, planeStride)
                     }
                 }
                 // Stage 2: one GEMM per plane and column block.
@@ -220,15 +243,19 @@ public struct Winograd: Sendable {
                     let item = band[k], worker = fixedWorker ?? w0
                     let r0 = item.c * cr, r1 = min(rowsPerImage, r0 + cr)
                     let yi = y + item.n * outStride, mk = m + offsets[k] * cout
-                    if up {
+                    switch kind {
+                    case .upsample2x2:
                         for phase in 0..<4 {
                             msg_wino22_output(mk + phase * positions * mStride, mStride, Int32(h), Int32(w), Int32(cout),
                                               Int32(r0), Int32(r1), Int32(phase >> 1), Int32(phase & 1), yi)
                         }
                         done(item.n, item.c, 4 * r0, min(4 * r1, oh), worker)
-                    } else {
+                    case .plain3x3:
                         msg_wino_output(mk, mStride, Int32(h), Int32(w), Int32(cout), Int32(r0), Int32(r1), yi)
                         done(item.n, item.c, 2 * r0, min(2 * r1, oh), worker)
+                    case .plain3x3Large:
+                        msg_wino43_output(mk, mStride, Int32(h), Int32(w), Int32(cout), Int32(r0), Int32(r1), yi)
+                        done(item.n, item.c, tile * r0, min(tile * r1, oh), worker)
                     }
                 }
             }

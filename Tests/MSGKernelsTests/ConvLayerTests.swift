@@ -47,6 +47,8 @@ let convCases: [ConvCase] = [
     .init(cin: 64, cout: 24, size: 9, batch: 3, upsample: true, pixelNorm: false, threads: 1),
     // Bands of one image's chunks, run one band per thread (small transformed weights).
     .init(cin: 64, cout: 16, size: 70, batch: 2, upsample: false, pixelNorm: true, threads: 2),
+    // Up-conv phases with many input channels, a partial last tile.
+    .init(cin: 128, cout: 16, size: 17, batch: 1, upsample: true, pixelNorm: true, threads: 2),
 ]
 
 @Test(arguments: convCases, [ConvLayer.Strategy.gemm, .direct, .winograd])
@@ -57,7 +59,7 @@ func convLayerMatchesSlowTwin(_ c: ConvCase, _ strategy: ConvLayer.Strategy) {
     let scale: Float = 0.37
     let layer = ConvLayer(conv: PackedConv(torchWeight: w, cout: cout, cin: cin, kh: 3, kw: 3, bias: bias, scale: scale),
                           upsample: c.upsample, epilogue: Epilogue(leakySlope: 0.2, pixelNormEpsilon: c.pixelNorm ? 1e-8 : nil),
-                          strategy: strategy)
+                          strategy: strategy, inputSize: h)
     let oh = c.upsample ? 2 * h : h
     let xs = (0..<c.batch).map { noise(cin * h * h, seed: 10 + UInt64($0)) }   // NCHW per image
     var x = [Float](); for img in xs { x += Reference.toNHWC(img, c: cin, h: h, w: h) }
@@ -74,7 +76,9 @@ func convLayerMatchesSlowTwin(_ c: ConvCase, _ strategy: ConvLayer.Strategy) {
         let got = Reference.toNCHW(Array(y[(n * oh * oh * cout)..<((n + 1) * oh * oh * cout)]), c: cout, h: oh, w: oh)
         // float32 GEMM vs float64 sums of K <= 4608 terms of size ~1: 1e-4 absolute
         // leaves a wide margin over the ~1e-6 rounding actually seen.
-        #expect(maxAbsDiff(got, ref) < 1e-4, "image \(n)")
+        let err = maxAbsDiff(got, ref)
+        #expect(err < 1e-4, "image \(n)")
+        if strategy == .winograd && n == 0 { print("winograd twin \(c.testDescription): max abs error \(err), max |ref| \(ref.map(abs).max() ?? 0)") }
     }
 }
 

@@ -40,6 +40,11 @@ void msg_wino22_input(const float *x, int h, int w, int c, int tr0, int tr1, int
 /* Output: m -> the phase's pixels (2 y + a, 2 x + b) of the up-sampled image y [2h, 2w, c]. */
 void msg_wino22_output(const float *m, long stride, int h, int w, int c, int tr0, int tr1, int a, int b, float *y);
 
+/* Winograd F(4x4, 3x3), NHWC, pad 1: tiles of 4x4 outputs, tilesX = ceil(w / 4),
+ * 36 positions (6x6 patch); otherwise as msg_wino_input / msg_wino_output. */
+void msg_wino43_input(const float *x, int h, int w, int c, int tr0, int tr1, float *v, long stride);
+void msg_wino43_output(const float *m, long stride, int h, int w, int c, int tr0, int tr1, float *y);
+
 /* The GEMM of one transformed position, m [tiles, cout] = v [tiles, cin] x u [cin, cout],
  * with u packed once (msg_wgemm_pack, cin * cout floats, cout % 16 == 0) into
  * column blocks of 32 (the last 16 wide when cout % 32 == 16); computes the
