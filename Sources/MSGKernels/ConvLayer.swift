@@ -92,10 +92,11 @@ public struct ConvLayer: Sendable {
     public enum Strategy: Sendable {
         /// Winograd when both sides have >= 64 channels and the image is not
         /// tiny (below that its 16/9 or 9/4 times larger weight matrices
-        /// dominate the traffic); the direct vector kernel for fewer channels
-        /// (measured: Winograd wins 2x at 64 -> 64, loses at 32 -> 32 and
-        /// 64 -> 32, where its transforms outweigh the saved multiplies);
-        /// GEMM otherwise (small images, odd channel counts).
+        /// dominate the traffic), and F(4x4, 3x3) for every plain conv from
+        /// 32x32 and 16 channels on; the direct vector kernel for the other
+        /// convs with few channels (up-convs with < 64 channels, where F(2x2,
+        /// 2x2)'s transforms outweigh the saved multiplies); GEMM otherwise
+        /// (small images, odd channel counts).
         case auto
         case gemm
         case direct
@@ -112,7 +113,10 @@ public struct ConvLayer: Sendable {
         var s = strategy
         if s == .auto {
             let winogradFits = cin >= 64 && cout % 16 == 0 && inputSize >= (upsample ? 8 : 16)
-            if winogradFits && cout >= 64 { s = .winograd }
+            // F(4x4, 3x3) does so little work per output that it beats the direct
+            // kernel even at 16 and 32 channels (measured at 512 and 1024 px).
+            let largeTiles = !upsample && inputSize >= Self.largeTileSize && cin >= 16 && cout % 16 == 0
+            if (winogradFits && cout >= 64) || largeTiles { s = .winograd }
             else if msg_kernels_isa() == 2 && cout % 16 == 0 && cout <= 64 && cin <= 64 { s = .direct }
             else if winogradFits { s = .winograd }
             else { s = .gemm }
