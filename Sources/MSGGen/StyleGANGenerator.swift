@@ -300,10 +300,11 @@ public final class StyleGANGenerator: @unchecked Sendable {
                 conv.run(x: x, y: y, batch: n, h: h, w: h, scratch: ws.scratch, threads: threads)
                 if let f = blurFilter {
                     // The up-conv's input is spent: its buffer takes the blur.
-                    blurPass(src: y, dst: x, layer: l, count: n, filter: f, ws: ws)
+                    blurPass(src: y, dst: x, layer: l, count: n, filter: f, noise: noise, ws: ws)
                     swap(&x, &y)
+                } else {
+                    epiloguePass1(layer: l, buffer: y, count: n, noise: noise, ws: ws)
                 }
-                epiloguePass1(layer: l, buffer: y, count: n, noise: noise, ws: ws, skipAct: blurFilter != nil)
             } else {
                 // Pass 1 rides on each conv tile while it is hot.
                 zeroStats(count: n, layer: l, ws: ws)
@@ -358,7 +359,7 @@ public final class StyleGANGenerator: @unchecked Sendable {
 
     /// Pass 1 over whole images in bands (layers whose conv cannot host it).
     private func epiloguePass1(layer l: Int, buffer: UnsafeMutablePointer<Float>, count n: Int, noise: Noise,
-                               ws: Workspace, skipAct: Bool = false) {
+                               ws: Workspace) {
         let layer = layers[l]
         let r = layer.resolution, c = layer.channels
         let rows = Self.bandRows(width: r), bands = (r + rows - 1) / rows
@@ -371,15 +372,20 @@ public final class StyleGANGenerator: @unchecked Sendable {
         }
     }
 
-    /// Blur of an up-conv's output (before its epilogue, as upstream).
+    /// Blur of an up-conv's output (before its epilogue, as upstream), then
+    /// pass 1 on each blurred band while it is in cache (the same bands and
+    /// slots as `epiloguePass1`).
     private func blurPass(src: UnsafeMutablePointer<Float>, dst: UnsafeMutablePointer<Float>, layer l: Int, count n: Int,
-                          filter f: (Float, Float, Float), ws: Workspace) {
+                          filter f: (Float, Float, Float), noise: Noise, ws: Workspace) {
         let r = layers[l].resolution, c = layers[l].channels
         let rows = Self.bandRows(width: r), bands = (r + rows - 1) / rows
+        zeroStats(count: n, layer: l, ws: ws)
         Workers.run(items: n * bands, workers: n * bands >= 2 ? ws.threads : 1) { item, _ in
             let i = item / bands, band = item % bands
             let r0 = band * rows, r1 = min(r, r0 + rows)
             StyleOps.blur(src: src + i * r * r * c, dst: dst + i * r * r * c, h: r, w: r, c: c, rows: r0..<r1, filter: f)
+            self.pass1(layer: l, rows: dst + (i * r * r + r0 * r) * c, image: i, firstPixel: r0 * r,
+                       pixels: (r1 - r0) * r, noise: noise, stats: ws.slotStats(image: i, slot: band))
         }
     }
 
