@@ -15,6 +15,6 @@ done
 $bin mix --weights weights/faces-stylegan-64.safetensors --rows 11,12,13,14 --cols 21,22,23,24,25 \
   --styles coarse --scales all --out examples/faces-stylegan-64-mix-coarse-all.png --quiet
 $bin mix --weights weights/faces-stylegan-64.safetensors --preset figure --out examples/faces-stylegan-64-mix-figure.png --quiet
-python3 tools/train/plot_losses.py tools/train/runs/faces-progan-64/log.csv tools/train/runs/faces-stylegan-64/log.csv \
+python3 tools/train/plot_losses.py tools/train/runs/faces-progan-64/log.csv tools/train/runs/sg64-nsr1/log.csv \
   --out examples/training-losses.png
 ls -la examples
