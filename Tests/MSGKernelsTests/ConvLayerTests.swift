@@ -47,6 +47,8 @@ let convCases: [ConvCase] = [
     .init(cin: 64, cout: 24, size: 9, batch: 3, upsample: true, pixelNorm: false, threads: 1),
     // Bands of one image's chunks, run one band per thread (small transformed weights).
     .init(cin: 64, cout: 16, size: 70, batch: 2, upsample: false, pixelNorm: true, threads: 2),
+    // F(4x4, 3x3) with the portable input transform (cin % 16 != 0) and partial tiles.
+    .init(cin: 3, cout: 16, size: 34, batch: 1, upsample: false, pixelNorm: false, threads: 1),
     // Up-conv phases with many input channels, a partial last tile.
     .init(cin: 128, cout: 16, size: 17, batch: 1, upsample: true, pixelNorm: true, threads: 2),
 ]
