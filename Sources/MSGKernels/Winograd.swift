@@ -159,7 +159,7 @@ public struct Winograd: Sendable {
             : cpb * chunkTileRows(width: w)
         let tiles = rows * tilesX
         let copies = bandPerThread(threads: workers) ? workers : 1
-        return (copies * planes * tiles * cin, copies * planes * tiles * cout)
+        return (copies * positions * tiles * cin, copies * positions * tiles * cout)
     }
 
     // MARK: - Running
@@ -177,7 +177,7 @@ public struct Winograd: Sendable {
         let up = phases == 4
         let oh = up ? 2 * h : h, ow = up ? 2 * w : w
         let inStride = h * w * cin, outStride = oh * ow * cout
-        let blocks = columnBlocks, planes = planes, positions = positions
+        let blocks = columnBlocks, positions = positions, phases = phases
 
         // Bands as lists of chunks (image, chunk index).
         var bands: [[(n: Int, c: Int)]] = []
@@ -215,47 +215,48 @@ public struct Winograd: Sendable {
                 }
                 let planeStride = tiles * cin, mStride = tiles * cout
                 let workers = min(threads, band.count)
-                // Stage 1: input transforms.
-                Workers.run(items: band.count, workers: workers) { k, _ in
-                    let item = band[k]
-                    let r0 = item.c * cr, r1 = min(rowsPerImage, r0 + cr)
-                    let xi = x + item.n * inStride, vk = v + offsets[k] * cin
-                    switch kind {
-                    case .upsample2x2:
-                        for phase in 0..<4 {
+                // Up-convs go one phase at a time (V and M hold 9 planes, not 36).
+                for phase in 0..<phases {
+                    // Stage 1: input transforms.
+                    Workers.run(items: band.count, workers: workers) { k, _ in
+                        let item = band[k]
+                        let r0 = item.c * cr, r1 = min(rowsPerImage, r0 + cr)
+                        let xi = x + item.n * inStride, vk = v + offsets[k] * cin
+                        switch kind {
+                        case .upsample2x2:
                             msg_wino22_input(xi, Int32(h), Int32(w), Int32(cin), Int32(r0), Int32(r1),
-                                             Int32(phase >> 1), Int32(phase & 1), vk + phase * positions * planeStride, planeStride)
+                                             Int32(phase >> 1), Int32(phase & 1), vk, planeStride)
+                        case .plain3x3:
+                            msg_wino_input(xi, Int32(h), Int32(w), Int32(cin), Int32(r0), Int32(r1), vk, planeStride)
+                        case .plain3x3Large:
+                            msg_wino43_input(xi, Int32(h), Int32(w), Int32(cin), Int32(r0), Int32(r1), vk, planeStride)
                         }
-                    case .plain3x3:
-                        msg_wino_input(xi, Int32(h), Int32(w), Int32(cin), Int32(r0), Int32(r1), vk, planeStride)
-                    case .plain3x3Large:
-                        msg_wino43_input(xi, Int32(h), Int32(w), Int32(cin), Int32(r0), Int32(r1), vk, planeStride)
                     }
-                }
-                // Stage 2: one GEMM per plane and column block.
-                Workers.run(items: planes * blocks, workers: threads) { k, _ in
-                    let plane = k / blocks, cb = k % blocks
-                    msg_wgemm(v + plane * planeStride, Int32(tiles), Int32(cin), u + plane * cin * cout, Int32(cout),
-                              Int32(cb), Int32(cb + 1), m + plane * mStride)
-                }
-                // Stage 3: output transforms, then the epilogue while the rows are hot.
-                Workers.run(items: band.count, workers: workers) { k, w0 in
-                    let item = band[k], worker = fixedWorker ?? w0
-                    let r0 = item.c * cr, r1 = min(rowsPerImage, r0 + cr)
-                    let yi = y + item.n * outStride, mk = m + offsets[k] * cout
-                    switch kind {
-                    case .upsample2x2:
-                        for phase in 0..<4 {
-                            msg_wino22_output(mk + phase * positions * mStride, mStride, Int32(h), Int32(w), Int32(cout),
-                                              Int32(r0), Int32(r1), Int32(phase >> 1), Int32(phase & 1), yi)
+                    // Stage 2: one GEMM per position and column block.
+                    let uPhase = u + phase * positions * cin * cout
+                    Workers.run(items: positions * blocks, workers: threads) { k, _ in
+                        let xi = k / blocks, cb = k % blocks
+                        msg_wgemm(v + xi * planeStride, Int32(tiles), Int32(cin), uPhase + xi * cin * cout, Int32(cout),
+                                  Int32(cb), Int32(cb + 1), m + xi * mStride)
+                    }
+                    // Stage 3: output transforms, then (after the last phase) the
+                    // epilogue while the rows are hot.
+                    Workers.run(items: band.count, workers: workers) { k, w0 in
+                        let item = band[k], worker = fixedWorker ?? w0
+                        let r0 = item.c * cr, r1 = min(rowsPerImage, r0 + cr)
+                        let yi = y + item.n * outStride, mk = m + offsets[k] * cout
+                        switch kind {
+                        case .upsample2x2:
+                            msg_wino22_output(mk, mStride, Int32(h), Int32(w), Int32(cout), Int32(r0), Int32(r1),
+                                              Int32(phase >> 1), Int32(phase & 1), yi)
+                            if phase == 3 { done(item.n, item.c, 4 * r0, min(4 * r1, oh), worker) }
+                        case .plain3x3:
+                            msg_wino_output(mk, mStride, Int32(h), Int32(w), Int32(cout), Int32(r0), Int32(r1), yi)
+                            done(item.n, item.c, 2 * r0, min(2 * r1, oh), worker)
+                        case .plain3x3Large:
+                            msg_wino43_output(mk, mStride, Int32(h), Int32(w), Int32(cout), Int32(r0), Int32(r1), yi)
+                            done(item.n, item.c, tile * r0, min(tile * r1, oh), worker)
                         }
-                        done(item.n, item.c, 4 * r0, min(4 * r1, oh), worker)
-                    case .plain3x3:
-                        msg_wino_output(mk, mStride, Int32(h), Int32(w), Int32(cout), Int32(r0), Int32(r1), yi)
-                        done(item.n, item.c, 2 * r0, min(2 * r1, oh), worker)
-                    case .plain3x3Large:
-                        msg_wino43_output(mk, mStride, Int32(h), Int32(w), Int32(cout), Int32(r0), Int32(r1), yi)
-                        done(item.n, item.c, tile * r0, min(tile * r1, oh), worker)
                     }
                 }
             }
