@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.build/release/msg-gen
 mkdir -p examples
+# README's picture: what `msg-gen --seed 42 --grid 16` renders with weights/DEFAULT.
+$bin --seed 42 --grid 16 --out examples/default-seed42-grid16.png --quiet
 for m in faces-stylegan-64 faces-progan-64; do
   w=weights/$m.safetensors
   [ -f "$w" ] || { echo "missing $w" >&2; exit 1; }
