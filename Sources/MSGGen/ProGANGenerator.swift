@@ -85,6 +85,12 @@ public final class ProGANGenerator: @unchecked Sendable {
         let a: AlignedBuffer
         let b: AlignedBuffer
         let scratch: ConvScratch
+        /// From this block on, a batch runs image by image (nil: never), through
+        /// `imageA`/`imageB`: one image's activations there stay in cache from
+        /// layer to layer, a whole batch's would go through memory.
+        let perImageFrom: Int?
+        let imageA: AlignedBuffer
+        let imageB: AlignedBuffer
         /// Per-layer timing for `bench --profile` (nil: off).
         public var profile: LayerProfile?
 
@@ -110,8 +116,25 @@ public final class ProGANGenerator: @unchecked Sendable {
             a = AlignedBuffer(count: act * batch)
             b = AlignedBuffer(count: act * batch)
             scratch = ConvScratch(workers: self.threads, needs: needs)
+            // Blocks whose per-image output has >= 1M floats (4 MB): a batch of
+            // those no longer fits in the last-level cache between layers
+            // (measured: progan-256 at batch 8 was slower per image than at 1).
+            var from: Int?, perImage = 0, r = 8
+            for i in 1..<max(g.config.depth, 1) {
+                let floats = r * r * g.config.channels(block: i)
+                if batch > 1 && floats >= ProGANGenerator.perImageFloats && from == nil { from = i }
+                if from != nil { perImage = max(perImage, floats) }
+                r *= 2
+            }
+            perImageFrom = from
+            imageA = AlignedBuffer(count: perImage)
+            imageB = AlignedBuffer(count: perImage)
         }
     }
+
+    /// Per-image activation size (floats) from which a batch runs image by image.
+    /// Tests lower it to run that path on small models: it never changes bits.
+    nonisolated(unsafe) static var perImageFloats = 1 << 20
 
     public func makeWorkspace(batch: Int, threads: Int) -> Workspace {
         Workspace(generator: self, batch: batch, threads: threads)
@@ -145,22 +168,46 @@ public final class ProGANGenerator: @unchecked Sendable {
         }
         }
         swap(&x, &y)
-        var size = 4
-        for i in 1..<config.depth {
+        // Blocks 1...: the whole batch, then (large activations) image by image.
+        let split = n > 1 ? (ws.perImageFrom ?? config.depth) : config.depth
+        runBlocks(1..<split, x: &x, y: &y, count: n, image: 0, outputs: &outputs, ws: ws)
+        if split < config.depth {
+            let inputSize = 2 << split, c = config.channels(block: split - 1)   // block i: 2^(i+1) -> 2^(i+2)
+            for img in 0..<n {
+                var xi = x + img * inputSize * inputSize * c, yi = ws.imageA.pointer
+                runBlocks(split..<config.depth, x: &xi, y: &yi, count: 1, image: img, outputs: &outputs, ws: ws,
+                          spare: ws.imageB.pointer)
+            }
+        }
+        prof?.endPass()
+        return outputs
+    }
+
+    /// Blocks `blocks` for `count` images from x (swapping x and y after each
+    /// layer); their RGB into `outputs` from image `image` on. With `spare`,
+    /// the first layer's input buffer is not reused: outputs ping-pong between
+    /// y and spare.
+    private func runBlocks(_ blocks: Range<Int>, x: inout UnsafeMutablePointer<Float>, y: inout UnsafeMutablePointer<Float>,
+                           count n: Int, image: Int, outputs: inout [Tensor], ws: Workspace,
+                           spare: UnsafeMutablePointer<Float>? = nil) {
+        let prof = ws.profile, threads = ws.threads
+        var first = true
+        for i in blocks {
+            let size = 2 << i   // input size of block i (block 1: 4x4 -> 8x8)
             prof.measure("\(2 * size)x\(2 * size) conv_1 (up)") {
                 layers[2 * i - 1].run(x: x, y: y, batch: n, h: size, w: size, scratch: ws.scratch, threads: threads)
             }
+            if first, let spare { x = spare }
+            first = false
             swap(&x, &y)
-            size *= 2
-            prof.measure("\(size)x\(size) conv_2 + rgb") {
+            let r = 2 * size
+            prof.measure("\(r)x\(r) conv_2 + rgb") {
                 outputs[i].data.withUnsafeMutableBufferPointer { op in
-                    layers[2 * i].run(x: x, y: y, batch: n, h: size, w: size, scratch: ws.scratch, threads: threads,
-                                      rgb: rgb[i], rgbOut: op.baseAddress!)
+                    layers[2 * i].run(x: x, y: y, batch: n, h: r, w: r, scratch: ws.scratch, threads: threads,
+                                      rgb: rgb[i], rgbOut: op.baseAddress! + image * 3 * r * r)
                 }
             }
             swap(&x, &y)
         }
-        prof?.endPass()
-        return outputs
     }
 }

@@ -51,7 +51,13 @@ let proGANTolerance: Float = 2e-4
 
     /// SEMANTICS.md: a grid cell equals the single-seed render bit for bit,
     /// whatever it is batched with and wherever it sits in the batch.
-    @Test func batchingNeverChangesAnImage() throws {
+    @Test(arguments: [false, true])
+    func batchingNeverChangesAnImage(imageByImage: Bool) throws {
+        // imageByImage: the large-activation schedule (blocks from 8x8 on run
+        // image by image) on this small model.
+        let saved = ProGANGenerator.perImageFloats
+        if imageByImage { ProGANGenerator.perImageFloats = 1 }
+        defer { ProGANGenerator.perImageFloats = saved }
         let model = try Model.load(path: Golden.path("progan-d5-l24.safetensors"))
         let seeds: [UInt32] = [7, 42, 0, 4_294_967_295, 99]
         let batched = Renderer(model: model, batch: 5, threads: 2)
