@@ -158,9 +158,19 @@ static void blur3_avx512(const float *src, float *dst, int h, int w, int c, int 
 
 /* ------------------------------------------------------------------------ */
 /* Winograd transforms and the GEMM between them. Each transform has a       */
-/* portable body and an AVX-512 one (16 channels per vector, c % 16 == 0);   */
-/* both do the same additions in the same order, so they agree bit for bit. */
+/* portable body and an AVX-512 one (16 channels per vector, c % 16 == 0)   */
+/* with the same coefficients in the same order.                             */
 /* The transformed planes of a band live at v + xi * stride.                 */
+
+/* Pointers to the n x n input pixels of the patch with top-left (y0, x0)
+ * of x [h, w, c]; pixels outside the image point at `zeros`. */
+static inline void patch_pointers(const float *x, int h, int w, int c, int y0, int x0, int n, const float *zeros,
+                                  const float **d) {
+    for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) {
+        int iy = y0 + i, ix = x0 + j;
+        d[i * n + j] = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? x + ((long)iy * w + ix) * c : zeros;
+    }
+}
 
 static void wino_input_c(const float *x, int h, int w, int c, int tr0, int tr1, float *v, long stride,
                          const float *zeros) {
@@ -169,10 +179,7 @@ static void wino_input_c(const float *x, int h, int w, int c, int tr0, int tr1, 
     for (int ty = tr0; ty < tr1; ty++) {
         for (int tx = 0; tx < tilesX; tx++, t++) {
             const float *d[16];
-            for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) {
-                int iy = 2 * ty - 1 + i, ix = 2 * tx - 1 + j;
-                d[i * 4 + j] = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? x + ((long)iy * w + ix) * c : zeros;
-            }
+            patch_pointers(x, h, w, c, 2 * ty - 1, 2 * tx - 1, 4, zeros, d);
             float *o = v + t * c;
             for (int ch = 0; ch < c; ch++) {
                 float m[16];
@@ -233,10 +240,7 @@ static void wino22_input_c(const float *x, int h, int w, int c, int tr0, int tr1
     for (int ty = tr0; ty < tr1; ty++) {
         for (int tx = 0; tx < tilesX; tx++, t++) {
             const float *d[9];
-            for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) {
-                int iy = 2 * ty + a - 1 + i, ix = 2 * tx + b - 1 + j;
-                d[i * 3 + j] = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? x + ((long)iy * w + ix) * c : zeros;
-            }
+            patch_pointers(x, h, w, c, 2 * ty + a - 1, 2 * tx + b - 1, 3, zeros, d);
             float *o = v + t * c;
             for (int ch = 0; ch < c; ch++) {
                 float m[9];
@@ -314,10 +318,7 @@ static void wino_input_avx512(const float *x, int h, int w, int c, int tr0, int 
     for (int ty = tr0; ty < tr1; ty++) {
         for (int tx = 0; tx < tilesX; tx++, t++) {
             const float *d[16];
-            for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) {
-                int iy = 2 * ty - 1 + i, ix = 2 * tx - 1 + j;
-                d[i * 4 + j] = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? x + ((long)iy * w + ix) * c : zeros;
-            }
+            patch_pointers(x, h, w, c, 2 * ty - 1, 2 * tx - 1, 4, zeros, d);
             float *o = v + t * c;
             for (int ch = 0; ch < c; ch += 16) {
                 __m512 m[16];
@@ -379,10 +380,7 @@ static void wino22_input_avx512(const float *x, int h, int w, int c, int tr0, in
     for (int ty = tr0; ty < tr1; ty++) {
         for (int tx = 0; tx < tilesX; tx++, t++) {
             const float *d[9];
-            for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) {
-                int iy = 2 * ty + a - 1 + i, ix = 2 * tx + b - 1 + j;
-                d[i * 3 + j] = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? x + ((long)iy * w + ix) * c : zeros;
-            }
+            patch_pointers(x, h, w, c, 2 * ty + a - 1, 2 * tx + b - 1, 3, zeros, d);
             float *o = v + t * c;
             for (int ch = 0; ch < c; ch += 16) {
                 __m512 m[9];
@@ -523,10 +521,7 @@ static void wino43_input_c(const float *x, int h, int w, int c, int tr0, int tr1
     for (int ty = tr0; ty < tr1; ty++) {
         for (int tx = 0; tx < tilesX; tx++, t++) {
             const float *d[36];
-            for (int i = 0; i < 6; i++) for (int j = 0; j < 6; j++) {
-                int iy = 4 * ty - 1 + i, ix = 4 * tx - 1 + j;
-                d[i * 6 + j] = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? x + ((long)iy * w + ix) * c : zeros;
-            }
+            patch_pointers(x, h, w, c, 4 * ty - 1, 4 * tx - 1, 6, zeros, d);
             float *o = v + t * c;
             for (int ch = 0; ch < c; ch++) {
                 float m[36];
@@ -585,10 +580,7 @@ static void wino43_input_avx512(const float *x, int h, int w, int c, int tr0, in
     for (int ty = tr0; ty < tr1; ty++) {
         for (int tx = 0; tx < tilesX; tx++, t++) {
             const float *d[36];
-            for (int i = 0; i < 6; i++) for (int j = 0; j < 6; j++) {
-                int iy = 4 * ty - 1 + i, ix = 4 * tx - 1 + j;
-                d[i * 6 + j] = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? x + ((long)iy * w + ix) * c : zeros;
-            }
+            patch_pointers(x, h, w, c, 4 * ty - 1, 4 * tx - 1, 6, zeros, d);
             float *o = v + t * c;
             for (int ch = 0; ch < c; ch += 16) {
                 __m512 in[36], m[36];
