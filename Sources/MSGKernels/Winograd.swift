@@ -1,7 +1,6 @@
 import CMSGKernels
 
-/// Winograd convolution for the layers with many channels (Lavin & Gray), in
-/// two forms that share one schedule:
+/// Winograd convolution (Lavin & Gray), in three forms that share one schedule:
 ///
 /// - F(2x2, 3x3) for plain 3x3 convs (stride 1, pad 1): each 2x2 block of
 ///   outputs comes from a 4x4 input patch with 16 multiplies per (ci, co)
@@ -24,12 +23,14 @@ import CMSGKernels
 ///       V = B^T d B    B^T = [1 -1 0; 0 1 0; 0 -1 1]
 ///       Y = A^T M A    A^T = [1 1 0; 0 1 1]
 ///
-/// Schedule: the tile rows of a batch are cut into bands small enough that the
-/// transformed input V and products M stay in cache. Each band runs in three
-/// stages, each split over the threads: input transforms (by chunks of tile
-/// rows), one GEMM per transformed position and block of 32 output channels
-/// (CMSGKernels' register-blocked kernel on weights packed at load; no
-/// packing per call), output transforms + the layer's epilogue (by chunks).
+/// Schedule: the tile rows of a batch are cut into bands that keep each weight
+/// panel in use over hundreds of tiles. A band runs in three stages (per
+/// phase for up-convs): input transforms (by chunks of tile rows), one GEMM
+/// per transformed position and block of 32 output channels (CMSGKernels'
+/// register-blocked kernel on weights packed at load; no packing per call),
+/// output transforms + the layer's epilogue (by chunks). Layers with small
+/// transformed weights run one band per thread, all stages on that thread;
+/// the others run one band at a time with each stage split over the threads.
 /// Band and chunk bounds depend only on the layer and image size, never on
 /// the batch or thread count, and each output's arithmetic is the same
 /// wherever it lands: an image's bits do not depend on how it was run.

@@ -46,8 +46,9 @@ void msg_wino43_input(const float *x, int h, int w, int c, int tr0, int tr1, flo
 void msg_wino43_output(const float *m, long stride, int h, int w, int c, int tr0, int tr1, float *y);
 
 /* The GEMM of one transformed position, m [tiles, cout] = v [tiles, cin] x u [cin, cout],
- * with u packed once (msg_wgemm_pack, cin * cout floats, cout % 16 == 0) into
- * column blocks of 32 (the last 16 wide when cout % 32 == 16); computes the
+ * with u packed once (msg_wgemm_pack, cin * cout floats) into column blocks
+ * of 32 (the last one narrower when cout % 32 != 0; the AVX-512 body needs
+ * cout % 16 == 0, other widths take the portable one); computes the
  * column blocks [cb0, cb1) only, so threads can share one band. */
 void msg_wgemm_pack(const float *u, int cin, int cout, float *packed);
 void msg_wgemm(const float *v, int tiles, int cin, const float *packed, int cout, int cb0, int cb1, float *m);
