@@ -223,8 +223,11 @@ public struct ConvLayer: Sendable {
         let gemmThreads = parallelItems ? 1 : threads
 
         Workers.run(items: items, workers: parallelItems ? threads : 1) { item, worker in
-            let tile = item % tilesPerImage
-            let phase = (item / tilesPerImage) % phaseCount
+            // An up-conv's four phases of one band of rows run back to back
+            // (and side by side on two workers): the band's input rows are read
+            // from memory once, not once per phase.
+            let phase = item % phaseCount
+            let tile = (item / phaseCount) % tilesPerImage
             let n = item / (tilesPerImage * phaseCount)
             let r0 = tile * rows, r1 = min(h, r0 + rows)
             let pixels = (r1 - r0) * w

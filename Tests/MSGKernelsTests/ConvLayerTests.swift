@@ -119,23 +119,32 @@ func convLayerMatchesSlowTwin(_ c: ConvCase, _ strategy: ConvLayer.Strategy) {
 }
 
 /// The fused C epilogue (bias, LReLU, PixelNorm, to-RGB) against the Swift body
-/// and dot products, for channel counts on and off the vector path.
-@Test(arguments: [1, 3, 16, 24, 512])
-func fusedEpilogueMatchesSwift(_ c: Int) {
-    let pixels = 7
+/// and dot products, for channel counts on and off the vector path, and pixel
+/// counts that take the 16-pixel groups, the one-by-one rest, or both.
+@Test(arguments: [1, 3, 16, 24, 48, 512], [7, 16, 37])
+func fusedEpilogueMatchesSwift(_ c: Int, _ pixels: Int) {
     let x = noise(pixels * c, seed: 61).map { $0 * 3 }, bias = noise(c, seed: 62)
     let rgb = ToRGB(weights: noise(c * 3, seed: 63), bias: [0.5, -0.25, 1])
-    let e = Epilogue(leakySlope: 0.2, pixelNormEpsilon: 1e-8)
-    var fused = x, plain = x
-    var planes = [Float](repeating: .nan, count: 3 * pixels)
-    fused.withUnsafeMutableBufferPointer { f in planes.withUnsafeMutableBufferPointer { p in
-        e.apply(rows: f.baseAddress!, pixels: pixels, channels: c, bias: bias, rgb: rgb, rgbOut: p.baseAddress!, planeStride: pixels)
-    } }
-    plain.withUnsafeMutableBufferPointer { e.applySwift(rows: $0.baseAddress!, pixels: pixels, channels: c, bias: bias) }
-    #expect(maxAbsDiff(fused, plain) < 1e-5)
-    for o in 0..<3 { for p in 0..<pixels {
-        var acc = rgb.bias[o]
-        for k in 0..<c { acc += plain[p * c + k] * rgb.weights[k * 3 + o] }
-        #expect(abs(planes[o * pixels + p] - acc) < 1e-4)
-    } }
+    for e in [Epilogue(leakySlope: 0.2, pixelNormEpsilon: 1e-8), Epilogue(leakySlope: 0.2)] {
+        for withRGB in [true, false] {
+            var fused = x, plain = x
+            var planes = [Float](repeating: .nan, count: 3 * pixels)
+            fused.withUnsafeMutableBufferPointer { f in planes.withUnsafeMutableBufferPointer { p in
+                if withRGB {
+                    e.apply(rows: f.baseAddress!, pixels: pixels, channels: c, bias: bias, rgb: rgb,
+                            rgbOut: p.baseAddress!, planeStride: pixels)
+                } else {
+                    e.apply(rows: f.baseAddress!, pixels: pixels, channels: c, bias: bias)
+                }
+            } }
+            plain.withUnsafeMutableBufferPointer { e.applySwift(rows: $0.baseAddress!, pixels: pixels, channels: c, bias: bias) }
+            #expect(maxAbsDiff(fused, plain) < 1e-5)
+            for o in 0..<3 { for p in 0..<pixels {
+                if !withRGB { #expect(planes[o * pixels + p].isNaN); continue }
+                var acc = rgb.bias[o]
+                for k in 0..<c { acc += plain[p * c + k] * rgb.weights[k * 3 + o] }
+                #expect(abs(planes[o * pixels + p] - acc) < 1e-4)
+            } }
+        }
+    }
 }
