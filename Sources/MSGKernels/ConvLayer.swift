@@ -160,7 +160,7 @@ public struct ConvLayer: Sendable {
         switch path {
         case .winograd(let wg):
             let band = wg.bandFloats(h: h, w: w, batch: batch, workers: workers)
-            let chunkPixels = (upsample ? 4 : 2) * wg.chunkTileRows(width: w) * (upsample ? 2 * w : w)
+            let chunkPixels = (upsample ? 4 : wg.tile) * wg.chunkTileRows(width: w) * (upsample ? 2 * w : w)
             return ScratchNeeds(panel: 3 * chunkPixels, bandV: band.v, bandM: band.m)
         case .gemm:
             let rows = rowsPerItem(h: h, w: w)

@@ -148,3 +148,40 @@ func fusedEpilogueMatchesSwift(_ c: Int, _ pixels: Int) {
         }
     }
 }
+
+/// A hook sees every output pixel of every image once, after the epilogue, and
+/// the to-RGB planes it leaves behind equal the fused (hook-less) pass's: on
+/// each path, including F(4x4, 3x3) whose chunks are 4 output rows per tile row.
+@Test(arguments: [ConvLayer.Strategy.gemm, .direct, .winograd], [17, 40])
+func hookSeesEveryPixelAndKeepsToRGB(_ strategy: ConvLayer.Strategy, _ h: Int) {
+    let (cin, cout, batch, threads) = (16, 16, 2, 2)
+    let layer = ConvLayer(conv: PackedConv(torchWeight: noise(cout * cin * 9, seed: 31), cout: cout, cin: cin, kh: 3, kw: 3,
+                                           bias: noise(cout, seed: 32), scale: 0.3),
+                          upsample: false, epilogue: Epilogue(leakySlope: 0.2, pixelNormEpsilon: 1e-8),
+                          strategy: strategy, inputSize: h)
+    let rgb = ToRGB(weights: noise(cout * 3, seed: 33), bias: [0.1, 0.2, -0.3])
+    let x = noise(batch * h * h * cin, seed: 34)
+    let scratch = ConvScratch(workers: threads, needs: layer.scratchNeeds(h: h, w: h, batch: batch, workers: threads))
+    func pass(hooked: Bool) -> (y: [Float], rgb: [Float], seen: [Int]) {
+        var y = [Float](repeating: .nan, count: batch * h * h * cout)
+        var planes = [Float](repeating: .nan, count: batch * 3 * h * h)
+        let seen = UnsafeMutableBufferPointer<Int>.allocate(capacity: batch * h * h)
+        seen.initialize(repeating: 0)
+        defer { seen.deallocate() }
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in planes.withUnsafeMutableBufferPointer { pp in
+            let ybase = yp.baseAddress!
+            layer.run(x: xp.baseAddress!, y: ybase, batch: batch, h: h, w: h, scratch: scratch, threads: threads,
+                      rgb: rgb, rgbOut: pp.baseAddress!, hook: hooked ? { tile in
+                          // Rows handed over are the image's own, already through the epilogue.
+                          #expect(tile.rows == ybase + (tile.image * h * h + tile.firstPixel) * cout)
+                          for p in 0..<tile.pixels { seen[tile.image * h * h + tile.firstPixel + p] += 1 }
+                      } : nil)
+        } } }
+        return (y, planes, Array(seen))
+    }
+    let fused = pass(hooked: false), hooked = pass(hooked: true)
+    #expect(hooked.seen.allSatisfy { $0 == 1 })
+    #expect(hooked.y == fused.y)
+    #expect(!hooked.rgb.contains { $0.isNaN })
+    #expect(maxAbsDiff(hooked.rgb, fused.rgb) < 1e-5)
+}
