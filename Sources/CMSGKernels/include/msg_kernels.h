@@ -21,8 +21,6 @@ void msg_conv_direct(const float *x, int h, int w, int cin,
 void msg_blur3(const float *src, float *dst, int h, int w, int c, int r0, int r1,
                float f0, float f1, float f2);
 
-#endif
-
 /* Winograd F(2x2, 3x3), NHWC, pad 1. Tiles are 2x2 output blocks, tilesX = ceil(w / 2).
  * Input transform of tile rows [tr0, tr1) of x [h, w, c]: tile t (counted from
  * (tr0, 0)) of position xi = 4 * row + col of B^T d B goes to v + xi * stride + t * c. */
@@ -68,3 +66,5 @@ void msg_style_affine(float *rows, int pixels, int c, const float *scale, const 
 void msg_epilogue(float *rows, int pixels, int c, const float *bias, float slope, float eps,
                   const float *wr, const float *wg, const float *wb, float rb, float gb, float bb,
                   float *r_out, float *g_out, float *b_out);
+
+#endif
