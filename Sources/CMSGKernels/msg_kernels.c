@@ -118,9 +118,100 @@ AVX512 void conv_rows(const float *x, int h, int w, int cin, const float *wt, in
     }
 }
 
+/* Input-stationary blocks for 16 or 32 output channels (NV = 1 or 2 vectors)
+ * and kernels of KH x KW <= 3 x 3: R x C output pixels whose every tap is
+ * inside the image. Each input value is broadcast once per ci and multiplied
+ * into every output of the block it reaches (up to KH * KW of them), where
+ * the pixel-block kernel above broadcasts it once per output: with one or two
+ * vectors per pixel that kernel is bound by its broadcasts. CIN is a constant
+ * (16, 32 or 64), so the block's input addresses are fixed displacements.
+ * A block's outputs sum ci-major (taps in (ty, tx) order within each ci), the
+ * border pixels tap-major; which pixels take which depends only on the image
+ * width and the rows of the call, never on the batch or threads. */
+AVX512 void conv_stationary_block(const float *x, int w, const int CIN, const float *wt, const int KH, const int KW,
+                                  const int NV, int iy0, int ix0, float *out, long ldo, const int R, const int C) {
+    __m512 acc[2][12][2];
+    for (int r = 0; r < R; r++) for (int c = 0; c < C; c++) for (int j = 0; j < NV; j++) acc[r][c][j] = _mm512_setzero_ps();
+    const float *xb = x + ((long)iy0 * w + ix0) * CIN;
+    const int cout = 16 * NV;
+    for (int ci = 0; ci < CIN; ci++) {
+        __m512 wv[9][2];
+#pragma GCC unroll 9
+        for (int t = 0; t < KH * KW; t++)
+            for (int j = 0; j < NV; j++) wv[t][j] = _mm512_loadu_ps(wt + ((long)t * CIN + ci) * cout + 16 * j);
+#pragma GCC unroll 4
+        for (int ir = 0; ir < R + KH - 1; ir++) {
+            const float *xr = xb + (long)ir * w * CIN + ci;
+#pragma GCC unroll 16
+            for (int ic = 0; ic < C + KW - 1; ic++) {
+                __m512 b = _mm512_set1_ps(xr[ic * CIN]);
+#pragma GCC unroll 3
+                for (int ty = 0; ty < KH; ty++) {
+                    int r = ir - ty;
+                    if (r < 0 || r >= R) continue;
+#pragma GCC unroll 3
+                    for (int tx = 0; tx < KW; tx++) {
+                        int c = ic - tx;
+                        if (c < 0 || c >= C) continue;
+                        for (int j = 0; j < NV; j++) acc[r][c][j] = _mm512_fmadd_ps(b, wv[ty * KW + tx][j], acc[r][c][j]);
+                    }
+                }
+            }
+        }
+    }
+    for (int r = 0; r < R; r++) for (int c = 0; c < C; c++) for (int j = 0; j < NV; j++)
+        _mm512_storeu_ps(out + r * ldo + (long)c * cout + 16 * j, acc[r][c][j]);
+}
+
+/* Rows [r0, r1) by stationary blocks of 2 (or a last 1) rows x C pixels where
+ * all taps are inside the image; the border pixels by the checked pixel block. */
+AVX512 void conv_stationary_rows(const float *x, int h, int w, const int CIN, const float *wt, const int KH, const int KW,
+                                 int oy, int ox, const int NV, int r0, int r1, float *out) {
+    /* C per block: accumulators R * C * NV plus KH * KW * NV weight vectors stay in the 32 registers. */
+    const int C2 = NV == 1 ? (KH * KW > 4 ? 8 : 12) : (KH * KW > 4 ? 3 : 5);
+    const int C1 = NV == 1 ? 12 : (KH * KW > 4 ? 4 : 8);
+    const int PB = NV == 1 ? 8 : 6, cout = 16 * NV;
+    const long ldo = (long)w * cout;
+    int lo = -ox, hi = w - (ox + KW - 1);   /* pixels lo <= xo < hi read no column outside */
+    if (lo < 0) lo = 0;
+    for (int y = r0; y < r1;) {
+        const int rows = r1 - y >= 2 ? 2 : 1;
+        const int inside = y + oy >= 0 && y + rows - 1 + oy + KH - 1 < h;
+        float *row = out + (long)(y - r0) * ldo;
+        int xo = 0;
+        if (inside) {
+            xo = lo;
+            if (rows == 2) for (; xo + C2 <= hi; xo += C2)
+                conv_stationary_block(x, w, CIN, wt, KH, KW, NV, y + oy, xo + ox, row + (long)xo * cout, ldo, 2, C2);
+            else for (; xo + C1 <= hi; xo += C1)
+                conv_stationary_block(x, w, CIN, wt, KH, KW, NV, y + oy, xo + ox, row + (long)xo * cout, ldo, 1, C1);
+        }
+        /* The rest by the checked pixel block: [0, lo) and [xo, w) of inside
+         * rows, all of the others. */
+        for (int yy = y; yy < y + rows; yy++) {
+            float *o = out + (long)(yy - r0) * ldo;
+            int spans[2][2] = {{0, inside ? lo : w}, {inside ? xo : w, w}};
+            for (int k = 0; k < 2; k++)
+                for (int xs = spans[k][0]; xs < spans[k][1];) {
+                    int n = spans[k][1] - xs < PB ? spans[k][1] - xs : PB;
+                    conv_block(x, h, w, CIN, wt, KH, KW, oy, ox, cout, yy, xs, n, o + (long)xs * cout, NV, PB, 1);
+                    xs += n;
+                }
+        }
+        y += rows;
+    }
+}
+
+/* The stationary kernel's shapes: one instance per (kernel, cin, cout). */
+#define STATIONARY(KH_, KW_, CIN_, NV_) \
+    if (kh == KH_ && kw == KW_ && cin == CIN_ && cout == 16 * NV_) { \
+        conv_stationary_rows(x, h, w, CIN_, wt, KH_, KW_, oy, ox, NV_, r0, r1, out); return; }
+
 __attribute__((target("avx512f,fma")))
 static void conv_direct_avx512(const float *x, int h, int w, int cin, const float *wt, int kh, int kw,
                                int oy, int ox, int cout, int r0, int r1, float *out) {
+    STATIONARY(3, 3, 16, 1) STATIONARY(3, 3, 32, 1) STATIONARY(2, 2, 16, 1) STATIONARY(2, 2, 32, 1)
+    STATIONARY(3, 3, 32, 2) STATIONARY(3, 3, 64, 2) STATIONARY(2, 2, 32, 2) STATIONARY(2, 2, 64, 2)
     switch (cout / 16) {
     case 1: conv_rows(x, h, w, cin, wt, kh, kw, oy, ox, cout, r0, r1, out, 1, 8); break;
     case 2: conv_rows(x, h, w, cin, wt, kh, kw, oy, ox, cout, r0, r1, out, 2, 6); break;

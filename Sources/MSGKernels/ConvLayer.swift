@@ -114,8 +114,11 @@ public struct ConvLayer: Sendable {
         if s == .auto {
             let winogradFits = cin >= 64 && cout % 16 == 0 && inputSize >= (upsample ? 8 : 16)
             // F(4x4, 3x3) does so little work per output that it beats the direct
-            // kernel even at 16 and 32 channels (measured at 512 and 1024 px).
-            let largeTiles = !upsample && inputSize >= Self.largeTileSize && cin >= 16 && cout % 16 == 0
+            // kernel even at 32 channels (measured at 512 px); at 16 outputs the
+            // direct kernel's input-stationary blocks win (1024 px: 28 vs 39 ms
+            // per thread, C microbenchmark).
+            let stationary16 = cout == 16 && (cin == 16 || cin == 32) && msg_kernels_isa() == 2
+            let largeTiles = !upsample && inputSize >= Self.largeTileSize && cin >= 16 && cout % 16 == 0 && !stationary16
             if (winogradFits && cout >= 64) || largeTiles { s = .winograd }
             else if msg_kernels_isa() == 2 && cout % 16 == 0 && cout <= 64 && cin <= 64 { s = .direct }
             else if winogradFits { s = .winograd }

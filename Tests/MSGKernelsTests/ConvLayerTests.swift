@@ -51,6 +51,16 @@ let convCases: [ConvCase] = [
     .init(cin: 3, cout: 16, size: 34, batch: 1, upsample: false, pixelNorm: false, threads: 1),
     // Up-conv phases with many input channels, a partial last tile.
     .init(cin: 128, cout: 16, size: 17, batch: 1, upsample: true, pixelNorm: true, threads: 2),
+    // Each shape of the input-stationary direct kernel (16/32 outputs, 3x3 and
+    // 2x2 phase kernels, cin 16/32/64): interior blocks of 2 rows and of a last
+    // odd row, border columns and rows by the checked kernel.
+    .init(cin: 16, cout: 16, size: 29, batch: 2, upsample: false, pixelNorm: true, threads: 2),
+    .init(cin: 32, cout: 16, size: 23, batch: 1, upsample: false, pixelNorm: false, threads: 1),
+    .init(cin: 32, cout: 32, size: 21, batch: 2, upsample: false, pixelNorm: true, threads: 2),
+    .init(cin: 64, cout: 32, size: 19, batch: 1, upsample: false, pixelNorm: true, threads: 2),
+    .init(cin: 16, cout: 16, size: 25, batch: 1, upsample: true, pixelNorm: true, threads: 2),
+    .init(cin: 32, cout: 32, size: 15, batch: 1, upsample: true, pixelNorm: false, threads: 2),
+    .init(cin: 64, cout: 32, size: 18, batch: 2, upsample: true, pixelNorm: true, threads: 1),
 ]
 
 @Test(arguments: convCases, [ConvLayer.Strategy.gemm, .direct, .winograd])
