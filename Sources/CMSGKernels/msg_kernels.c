@@ -685,53 +685,44 @@ static void wino43_output_c(const float *m, long stride, int h, int w, int c, in
     y3 = _mm512_fmadd_ps(_mm512_set1_ps(-8.0f), m4, _mm512_fmadd_ps(_mm512_set1_ps(0.125f), m3, _mm512_add_ps(q_, m5))); \
 } while (0)
 
+/* One tile's input transform: patch pixel (i, j) at base + i * wc + j * c for
+ * an interior tile (fixed offsets), else at d[i * 6 + j] (zeros outside). */
+__attribute__((target("avx512f,fma")))
+static inline __attribute__((always_inline))
+void wino43_input_tile(const float *base, long wc, const float *const *d, int c, float *o, long stride) {
+    for (int ch = 0; ch < c; ch += 16) {
+        __m512 m[36];
+        for (int j = 0; j < 6; j++) {
+            __m512 in[6];
+            for (int i = 0; i < 6; i++)
+                in[i] = _mm512_loadu_ps((base ? base + i * wc + (long)j * c : d[i * 6 + j]) + ch);
+            W43_IN(in[0], in[1], in[2], in[3], in[4], in[5], m[j], m[6 + j], m[12 + j], m[18 + j], m[24 + j], m[30 + j]);
+        }
+        for (int i = 0; i < 6; i++) {
+            __m512 r0, r1, r2, r3, r4, r5;
+            W43_IN(m[i * 6], m[i * 6 + 1], m[i * 6 + 2], m[i * 6 + 3], m[i * 6 + 4], m[i * 6 + 5], r0, r1, r2, r3, r4, r5);
+            float *oi = o + (long)(i * 6) * stride + ch;
+            _mm512_storeu_ps(oi, r0); _mm512_storeu_ps(oi + stride, r1); _mm512_storeu_ps(oi + 2 * stride, r2);
+            _mm512_storeu_ps(oi + 3 * stride, r3); _mm512_storeu_ps(oi + 4 * stride, r4); _mm512_storeu_ps(oi + 5 * stride, r5);
+        }
+    }
+}
+
 __attribute__((target("avx512f,fma")))
 static void wino43_input_avx512(const float *x, int h, int w, int c, int tr0, int tr1, float *v, long stride,
                                 const float *zeros) {
-    const int tx0 = 0, tx1 = (w + 3) / 4;
-    long t = 0;
+    const int tilesX = (w + 3) / 4;
     const long wc = (long)w * c;
+    long t = 0;
     for (int ty = tr0; ty < tr1; ty++) {
-        int rows_in = 4 * ty - 1 >= 0 && 4 * ty + 5 <= h;
-        for (int tx = tx0; tx < tx1; tx++, t++) {
-            float *o = v + t * c;
+        const int rows_in = 4 * ty - 1 >= 0 && 4 * ty + 5 <= h;
+        for (int tx = 0; tx < tilesX; tx++, t++) {
             if (rows_in && 4 * tx - 1 >= 0 && 4 * tx + 5 <= w) {
-                const float *base = x + ((long)(4 * ty - 1) * w + 4 * tx - 1) * c;
-                for (int ch = 0; ch < c; ch += 16) {
-                    __m512 m[36];
-                    const float *b0 = base + ch;
-                    for (int j = 0; j < 6; j++) {
-                        const float *col = b0 + (long)j * c;
-                        __m512 d0 = _mm512_loadu_ps(col), d1 = _mm512_loadu_ps(col + wc), d2 = _mm512_loadu_ps(col + 2 * wc);
-                        __m512 d3 = _mm512_loadu_ps(col + 3 * wc), d4 = _mm512_loadu_ps(col + 4 * wc), d5 = _mm512_loadu_ps(col + 5 * wc);
-                        W43_IN(d0, d1, d2, d3, d4, d5, m[j], m[6 + j], m[12 + j], m[18 + j], m[24 + j], m[30 + j]);
-                    }
-                    for (int i = 0; i < 6; i++) {
-                        __m512 r0, r1, r2, r3, r4, r5;
-                        W43_IN(m[i * 6], m[i * 6 + 1], m[i * 6 + 2], m[i * 6 + 3], m[i * 6 + 4], m[i * 6 + 5], r0, r1, r2, r3, r4, r5);
-                        float *oi = o + (long)(i * 6) * stride + ch;
-                        _mm512_storeu_ps(oi, r0); _mm512_storeu_ps(oi + stride, r1); _mm512_storeu_ps(oi + 2 * stride, r2);
-                        _mm512_storeu_ps(oi + 3 * stride, r3); _mm512_storeu_ps(oi + 4 * stride, r4); _mm512_storeu_ps(oi + 5 * stride, r5);
-                    }
-                }
-                continue;
-            }
-            const float *d[36];
-            patch_pointers(x, h, w, c, 4 * ty - 1, 4 * tx - 1, 6, zeros, d);
-            for (int ch = 0; ch < c; ch += 16) {
-                __m512 m[36];
-                for (int j = 0; j < 6; j++) {
-                    __m512 d0 = _mm512_loadu_ps(d[j] + ch), d1 = _mm512_loadu_ps(d[6 + j] + ch), d2 = _mm512_loadu_ps(d[12 + j] + ch);
-                    __m512 d3 = _mm512_loadu_ps(d[18 + j] + ch), d4 = _mm512_loadu_ps(d[24 + j] + ch), d5 = _mm512_loadu_ps(d[30 + j] + ch);
-                    W43_IN(d0, d1, d2, d3, d4, d5, m[j], m[6 + j], m[12 + j], m[18 + j], m[24 + j], m[30 + j]);
-                }
-                for (int i = 0; i < 6; i++) {
-                    __m512 r0, r1, r2, r3, r4, r5;
-                    W43_IN(m[i * 6], m[i * 6 + 1], m[i * 6 + 2], m[i * 6 + 3], m[i * 6 + 4], m[i * 6 + 5], r0, r1, r2, r3, r4, r5);
-                    float *oi = o + (long)(i * 6) * stride + ch;
-                    _mm512_storeu_ps(oi, r0); _mm512_storeu_ps(oi + stride, r1); _mm512_storeu_ps(oi + 2 * stride, r2);
-                    _mm512_storeu_ps(oi + 3 * stride, r3); _mm512_storeu_ps(oi + 4 * stride, r4); _mm512_storeu_ps(oi + 5 * stride, r5);
-                }
+                wino43_input_tile(x + ((long)(4 * ty - 1) * w + 4 * tx - 1) * c, wc, NULL, c, v + t * c, stride);
+            } else {
+                const float *d[36];
+                patch_pointers(x, h, w, c, 4 * ty - 1, 4 * tx - 1, 6, zeros, d);
+                wino43_input_tile(NULL, 0, d, c, v + t * c, stride);
             }
         }
     }
@@ -739,10 +730,10 @@ static void wino43_input_avx512(const float *x, int h, int w, int c, int tr0, in
 
 __attribute__((target("avx512f,fma")))
 static void wino43_output_avx512(const float *m, long stride, int h, int w, int c, int tr0, int tr1, float *y) {
-    const int tx0 = 0, tx1 = (w + 3) / 4;
+    const int tilesX = (w + 3) / 4;
     long t = 0;
     for (int ty = tr0; ty < tr1; ty++) {
-        for (int tx = tx0; tx < tx1; tx++, t++) {
+        for (int tx = 0; tx < tilesX; tx++, t++) {
             const float *s = m + t * c;
             int rows = h - 4 * ty < 4 ? h - 4 * ty : 4, cols = w - 4 * tx < 4 ? w - 4 * tx : 4;
             for (int ch = 0; ch < c; ch += 16) {
