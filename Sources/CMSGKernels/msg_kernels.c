@@ -202,16 +202,20 @@ AVX512 void conv_stationary_rows(const float *x, int h, int w, const int CIN, co
     }
 }
 
-/* The stationary kernel's shapes: one instance per (kernel, cin, cout). */
-#define STATIONARY(KH_, KW_, CIN_, NV_) \
-    if (kh == KH_ && kw == KW_ && cin == CIN_ && cout == 16 * NV_) { \
-        conv_stationary_rows(x, h, w, CIN_, wt, KH_, KW_, oy, ox, NV_, r0, r1, out); return; }
+/* The stationary kernel's shapes (kernel, cin, output vectors): one instance
+ * each, listed once for the dispatch below and msg_conv_direct_stationary. */
+#define STATIONARY_SHAPES(X) \
+    X(3, 3, 16, 1) X(3, 3, 32, 1) X(2, 2, 16, 1) X(2, 2, 32, 1) \
+    X(3, 3, 32, 2) X(3, 3, 64, 2) X(2, 2, 32, 2) X(2, 2, 64, 2)
+#define STATIONARY_MATCH(KH_, KW_, CIN_, NV_) (kh == KH_ && kw == KW_ && cin == CIN_ && cout == 16 * NV_)
 
 __attribute__((target("avx512f,fma")))
 static void conv_direct_avx512(const float *x, int h, int w, int cin, const float *wt, int kh, int kw,
                                int oy, int ox, int cout, int r0, int r1, float *out) {
-    STATIONARY(3, 3, 16, 1) STATIONARY(3, 3, 32, 1) STATIONARY(2, 2, 16, 1) STATIONARY(2, 2, 32, 1)
-    STATIONARY(3, 3, 32, 2) STATIONARY(3, 3, 64, 2) STATIONARY(2, 2, 32, 2) STATIONARY(2, 2, 64, 2)
+#define X(KH_, KW_, CIN_, NV_) if (STATIONARY_MATCH(KH_, KW_, CIN_, NV_)) { \
+        conv_stationary_rows(x, h, w, CIN_, wt, KH_, KW_, oy, ox, NV_, r0, r1, out); return; }
+    STATIONARY_SHAPES(X)
+#undef X
     switch (cout / 16) {
     case 1: conv_rows(x, h, w, cin, wt, kh, kw, oy, ox, cout, r0, r1, out, 1, 8); break;
     case 2: conv_rows(x, h, w, cin, wt, kh, kw, oy, ox, cout, r0, r1, out, 2, 6); break;
@@ -970,18 +974,18 @@ static void epilogue_avx512(float *rows, int pixels, int c, const float *bias, f
     int p = 0;
     for (; p + 16 <= pixels; p += 16) {
         float *grp = rows + (long)p * c;
-        __m512 acc[16], ag[16], ab[16];
-        for (int k = 0; k < 16; k++) acc[k] = epi_act(grp + (long)k * c, c, bias, vs);
+        __m512 ar[16], ag[16], ab[16];   /* ar: first each pixel's squares, then its red dot */
+        for (int k = 0; k < 16; k++) ar[k] = epi_act(grp + (long)k * c, c, bias, vs);
         if (!norm && !wr) continue;
         float sc[16];
         __m512 scale = one;
-        if (norm) scale = _mm512_div_ps(one, _mm512_sqrt_ps(_mm512_add_ps(_mm512_div_ps(sum16(acc), _mm512_set1_ps((float)c)),
+        if (norm) scale = _mm512_div_ps(one, _mm512_sqrt_ps(_mm512_add_ps(_mm512_div_ps(sum16(ar), _mm512_set1_ps((float)c)),
                                                                            _mm512_set1_ps(eps))));
         _mm512_storeu_ps(sc, scale);
         for (int k = 0; k < 16; k++)
-            epi_scale_rgb(grp + (long)k * c, c, _mm512_set1_ps(sc[k]), norm, wr, wg, wb, &acc[k], &ag[k], &ab[k]);
+            epi_scale_rgb(grp + (long)k * c, c, _mm512_set1_ps(sc[k]), norm, wr, wg, wb, &ar[k], &ag[k], &ab[k]);
         if (wr) {
-            _mm512_storeu_ps(r_out + p, _mm512_add_ps(_mm512_set1_ps(rb), sum16(acc)));
+            _mm512_storeu_ps(r_out + p, _mm512_add_ps(_mm512_set1_ps(rb), sum16(ar)));
             _mm512_storeu_ps(g_out + p, _mm512_add_ps(_mm512_set1_ps(gb), sum16(ag)));
             _mm512_storeu_ps(b_out + p, _mm512_add_ps(_mm512_set1_ps(bb), sum16(ab)));
         }
@@ -1027,6 +1031,17 @@ int msg_kernels_isa(void) {
 #endif
     }
     return isa;
+}
+
+int msg_conv_direct_stationary(int kh, int kw, int cin, int cout) {
+#ifdef MSG_X86
+#define X(KH_, KW_, CIN_, NV_) if (STATIONARY_MATCH(KH_, KW_, CIN_, NV_)) return msg_kernels_isa() == 2;
+    STATIONARY_SHAPES(X)
+#undef X
+#else
+    (void)kh; (void)kw; (void)cin; (void)cout;
+#endif
+    return 0;
 }
 
 void msg_conv_direct(const float *x, int h, int w, int cin, const float *wt, int kh, int kw,

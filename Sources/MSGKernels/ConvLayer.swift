@@ -117,7 +117,7 @@ public struct ConvLayer: Sendable {
             // kernel even at 32 channels (measured at 512 px); at 16 outputs the
             // direct kernel's input-stationary blocks win (1024 px: 28 vs 39 ms
             // per thread, C microbenchmark).
-            let stationary16 = cout == 16 && (cin == 16 || cin == 32) && msg_kernels_isa() == 2
+            let stationary16 = cout == 16 && msg_conv_direct_stationary(3, 3, Int32(cin), Int32(cout)) == 1
             let largeTiles = !upsample && inputSize >= Self.largeTileSize && cin >= 16 && cout % 16 == 0 && !stationary16
             if (winogradFits && cout >= 64) || largeTiles { s = .winograd }
             else if msg_kernels_isa() == 2 && cout % 16 == 0 && cout <= 64 && cin <= 64 { s = .direct }

@@ -1,4 +1,5 @@
 import Testing
+import CMSGKernels
 @testable import MSGKernels
 import MSGTensor
 
@@ -194,4 +195,22 @@ func hookSeesEveryPixelAndKeepsToRGB(_ strategy: ConvLayer.Strategy, _ h: Int) {
     #expect(hooked.y == fused.y)
     #expect(!hooked.rgb.contains { $0.isNaN })
     #expect(maxAbsDiff(hooked.rgb, fused.rgb) < 1e-5)
+}
+
+/// The auto rule sends a large 16-output 3x3 conv to the direct kernel exactly
+/// when that kernel has input-stationary blocks for the shape, and keeps
+/// F(4x4, 3x3) for 32 outputs (where it measured faster).
+@Test(arguments: [(16, 16), (32, 16), (32, 32), (48, 16)])
+func autoPathFollowsTheStationaryShapes(_ shape: (cin: Int, cout: Int)) {
+    let (cin, cout) = shape
+    let conv = PackedConv(torchWeight: noise(cout * cin * 9, seed: 41), cout: cout, cin: cin, kh: 3, kw: 3,
+                          bias: noise(cout, seed: 42), scale: 1)
+    let layer = ConvLayer(conv: conv, upsample: false, epilogue: Epilogue(), inputSize: 1024)
+    let stationary = msg_conv_direct_stationary(3, 3, Int32(cin), Int32(cout)) == 1
+    if msg_kernels_isa() == 2 { #expect(stationary == (cin != 48)) } else { #expect(!stationary) }
+    switch layer.path {
+    case .direct: #expect(stationary && cout == 16)
+    case .winograd: #expect(!(stationary && cout == 16))
+    case .gemm: Issue.record("a 1024 px \(cin) -> \(cout) conv should not take im2col + GEMM")
+    }
 }

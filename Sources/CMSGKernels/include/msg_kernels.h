@@ -16,6 +16,10 @@ void msg_conv_direct(const float *x, int h, int w, int cin,
                      const float *wt, int kh, int kw, int oy, int ox, int cout,
                      int r0, int r1, float *y_out);
 
+/* 1 when msg_conv_direct runs this shape (kh x kw kernel, cin -> cout) with
+ * its AVX-512 input-stationary blocks on this machine, else 0. */
+int msg_conv_direct_stationary(int kh, int kw, int cin, int cout);
+
 /* 3x3 depthwise blur with the separable filter (f0, f1, f2) per axis, zero
  * padding, of rows [r0, r1) of src [h, w, c] into the same rows of dst. */
 void msg_blur3(const float *src, float *dst, int h, int w, int c, int r0, int r1,
