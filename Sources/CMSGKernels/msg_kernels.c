@@ -763,6 +763,176 @@ static void wino43_output_avx512(const float *m, long stride, int h, int w, int 
 }
 #endif
 
+/* Winograd F(4x4, 2x2) for one phase of an up-conv, points {0, 1, -1, 2, inf}:
+ * 25 multiplies per 16 outputs of the phase (vs 36 for four F(2x2, 2x2)
+ * tiles); B^T and A^T hold small integers and powers of two (G has sixths;
+ * weights are transformed in float64). Its fp32 error is about F(4x4, 3x3)'s. */
+static const float W42_BT[5][5] = {
+    {2, -1, -2, 1, 0},
+    {0, -2, -1, 1, 0},
+    {0, 2, -3, 1, 0},
+    {0, -1, 0, 1, 0},
+    {0, 2, -1, -2, 1},
+};
+static const float W42_AT[4][5] = {
+    {1, 1, 1, 1, 0},
+    {0, 1, -1, 2, 0},
+    {0, 1, 1, 4, 0},
+    {0, 1, -1, 8, 1},
+};
+
+static void wino42_input_c(const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, float *v, long stride,
+                           const float *zeros) {
+    int tilesX = (w + 3) / 4;
+    long t = 0;
+    for (int ty = tr0; ty < tr1; ty++) {
+        for (int tx = 0; tx < tilesX; tx++, t++) {
+            const float *d[25];
+            patch_pointers(x, h, w, c, 4 * ty + a - 1, 4 * tx + b - 1, 5, zeros, d);
+            float *o = v + t * c;
+            for (int ch = 0; ch < c; ch++) {
+                float m[25];
+                for (int i = 0; i < 5; i++) for (int j = 0; j < 5; j++) {   /* B^T d */
+                    float acc = 0;
+                    for (int k = 0; k < 5; k++) if (W42_BT[i][k] != 0) acc += W42_BT[i][k] * d[k * 5 + j][ch];
+                    m[i * 5 + j] = acc;
+                }
+                for (int i = 0; i < 5; i++) for (int j = 0; j < 5; j++) {   /* (B^T d) B */
+                    float acc = 0;
+                    for (int k = 0; k < 5; k++) if (W42_BT[j][k] != 0) acc += W42_BT[j][k] * m[i * 5 + k];
+                    o[(i * 5 + j) * stride + ch] = acc;
+                }
+            }
+        }
+    }
+}
+
+static void wino42_output_c(const float *m, long stride, int h, int w, int c, int tr0, int tr1, int a, int b, float *y) {
+    int tilesX = (w + 3) / 4;
+    long t = 0;
+    for (int ty = tr0; ty < tr1; ty++) {
+        for (int tx = 0; tx < tilesX; tx++, t++) {
+            const float *s = m + t * c;
+            for (int ch = 0; ch < c; ch++) {
+                float r[5][4];
+                for (int i = 0; i < 5; i++) for (int j = 0; j < 4; j++) {   /* M A */
+                    float acc = 0;
+                    for (int k = 0; k < 5; k++) if (W42_AT[j][k] != 0) acc += W42_AT[j][k] * s[(i * 5 + k) * stride + ch];
+                    r[i][j] = acc;
+                }
+                for (int i = 0; i < 4; i++) {                                /* A^T (M A) */
+                    int ly = 4 * ty + i;
+                    if (ly >= h) break;
+                    for (int j = 0; j < 4; j++) {
+                        int lx = 4 * tx + j;
+                        if (lx >= w) break;
+                        float acc = 0;
+                        for (int k = 0; k < 5; k++) if (W42_AT[i][k] != 0) acc += W42_AT[i][k] * r[k][j];
+                        y[((long)(2 * ly + a) * 2 * w + 2 * lx + b) * c + ch] = acc;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#ifdef MSG_X86
+/* B^T of one 5-vector, factored (s = d3 - d1). */
+#define W42_IN(d0, d1, d2, d3, d4, r0, r1, r2, r3, r4) do { \
+    __m512 s_ = _mm512_sub_ps(d3, d1); \
+    r0 = _mm512_fmadd_ps(_mm512_set1_ps(2.0f), _mm512_sub_ps(d0, d2), s_); \
+    r1 = _mm512_sub_ps(s_, _mm512_add_ps(d1, d2)); \
+    r2 = _mm512_fmadd_ps(_mm512_set1_ps(3.0f), _mm512_sub_ps(d1, d2), s_); \
+    r4 = _mm512_fmadd_ps(_mm512_set1_ps(-2.0f), s_, _mm512_sub_ps(d4, d2)); \
+    r3 = s_; \
+} while (0)
+/* A^T of one 5-vector (p = m1 + m2, q = m1 - m2). */
+#define W42_OUT(m0, m1, m2, m3, m4, y0, y1, y2, y3) do { \
+    __m512 p_ = _mm512_add_ps(m1, m2), q_ = _mm512_sub_ps(m1, m2); \
+    y0 = _mm512_add_ps(_mm512_add_ps(m0, p_), m3); \
+    y1 = _mm512_fmadd_ps(_mm512_set1_ps(2.0f), m3, q_); \
+    y2 = _mm512_fmadd_ps(_mm512_set1_ps(4.0f), m3, p_); \
+    y3 = _mm512_fmadd_ps(_mm512_set1_ps(8.0f), m3, _mm512_add_ps(q_, m4)); \
+} while (0)
+
+/* One tile's input transform; patch pixel (i, j) at base + i * wc + j * c
+ * (interior tile) or d[i * 5 + j] (zeros outside the image). */
+__attribute__((target("avx512f,fma")))
+static inline __attribute__((always_inline))
+void wino42_input_tile(const float *base, long wc, const float *const *d, int c, float *o, long stride) {
+    for (int ch = 0; ch < c; ch += 16) {
+        __m512 m[25];
+        for (int j = 0; j < 5; j++) {
+            __m512 in[5];
+            for (int i = 0; i < 5; i++)
+                in[i] = _mm512_loadu_ps((base ? base + i * wc + (long)j * c : d[i * 5 + j]) + ch);
+            W42_IN(in[0], in[1], in[2], in[3], in[4], m[j], m[5 + j], m[10 + j], m[15 + j], m[20 + j]);
+        }
+        for (int i = 0; i < 5; i++) {
+            __m512 r0, r1, r2, r3, r4;
+            W42_IN(m[i * 5], m[i * 5 + 1], m[i * 5 + 2], m[i * 5 + 3], m[i * 5 + 4], r0, r1, r2, r3, r4);
+            float *oi = o + (long)(i * 5) * stride + ch;
+            _mm512_storeu_ps(oi, r0); _mm512_storeu_ps(oi + stride, r1); _mm512_storeu_ps(oi + 2 * stride, r2);
+            _mm512_storeu_ps(oi + 3 * stride, r3); _mm512_storeu_ps(oi + 4 * stride, r4);
+        }
+    }
+}
+
+__attribute__((target("avx512f,fma")))
+static void wino42_input_avx512(const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, float *v,
+                                long stride, const float *zeros) {
+    const int tilesX = (w + 3) / 4;
+    const long wc = (long)w * c;
+    long t = 0;
+    for (int ty = tr0; ty < tr1; ty++) {
+        const int y0 = 4 * ty + a - 1, rows_in = y0 >= 0 && y0 + 5 <= h;
+        for (int tx = 0; tx < tilesX; tx++, t++) {
+            const int x0 = 4 * tx + b - 1;
+            if (rows_in && x0 >= 0 && x0 + 5 <= w) {
+                wino42_input_tile(x + ((long)y0 * w + x0) * c, wc, NULL, c, v + t * c, stride);
+            } else {
+                const float *d[25];
+                patch_pointers(x, h, w, c, y0, x0, 5, zeros, d);
+                wino42_input_tile(NULL, 0, d, c, v + t * c, stride);
+            }
+        }
+    }
+}
+
+__attribute__((target("avx512f,fma")))
+static void wino42_output_avx512(const float *m, long stride, int h, int w, int c, int tr0, int tr1, int a, int b,
+                                 float *y) {
+    const int tilesX = (w + 3) / 4;
+    const long W2c = 2L * w * c;
+    long t = 0;
+    for (int ty = tr0; ty < tr1; ty++) {
+        for (int tx = 0; tx < tilesX; tx++, t++) {
+            const float *s = m + t * c;
+            int rows = h - 4 * ty < 4 ? h - 4 * ty : 4, cols = w - 4 * tx < 4 ? w - 4 * tx : 4;
+            for (int ch = 0; ch < c; ch += 16) {
+                __m512 r[20];   /* r[j * 5 + i] = (M A)[i][j] */
+                for (int i = 0; i < 5; i++) {
+                    const float *si = s + (long)(i * 5) * stride + ch;
+                    __m512 a0 = _mm512_loadu_ps(si), a1 = _mm512_loadu_ps(si + stride), a2 = _mm512_loadu_ps(si + 2 * stride);
+                    __m512 a3 = _mm512_loadu_ps(si + 3 * stride), a4 = _mm512_loadu_ps(si + 4 * stride);
+                    W42_OUT(a0, a1, a2, a3, a4, r[i], r[5 + i], r[10 + i], r[15 + i]);
+                }
+                for (int j = 0; j < cols; j++) {
+                    __m512 y0, y1, y2, y3;
+                    W42_OUT(r[j * 5], r[j * 5 + 1], r[j * 5 + 2], r[j * 5 + 3], r[j * 5 + 4], y0, y1, y2, y3);
+                    /* low-resolution (4 ty + i, 4 tx + j) -> pixel (2 (4 ty + i) + a, 2 (4 tx + j) + b) */
+                    float *yr = y + ((long)(8 * ty + a) * 2 * w + 2 * (4 * tx + j) + b) * c + ch;
+                    _mm512_storeu_ps(yr, y0);
+                    if (rows > 1) _mm512_storeu_ps(yr + 2 * W2c, y1);
+                    if (rows > 2) _mm512_storeu_ps(yr + 4 * W2c, y2);
+                    if (rows > 3) _mm512_storeu_ps(yr + 6 * W2c, y3);
+                }
+            }
+        }
+    }
+}
+#endif
+
 static int wino_vector(int c) {
 #ifdef MSG_X86
     return msg_kernels_isa() == 2 && c % 16 == 0;
@@ -817,6 +987,22 @@ void msg_wino43_output(const float *m, long stride, int h, int w, int c, int tr0
     if (wino_vector(c)) { wino43_output_avx512(m, stride, h, w, c, tr0, tr1, y); return; }
 #endif
     wino43_output_c(m, stride, h, w, c, tr0, tr1, y);
+}
+
+void msg_wino42_input(const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, float *v, long stride) {
+    float zeros[c > 0 ? c : 1];
+    memset(zeros, 0, sizeof(float) * (c > 0 ? c : 1));
+#ifdef MSG_X86
+    if (wino_vector(c)) { wino42_input_avx512(x, h, w, c, tr0, tr1, a, b, v, stride, zeros); return; }
+#endif
+    wino42_input_c(x, h, w, c, tr0, tr1, a, b, v, stride, zeros);
+}
+
+void msg_wino42_output(const float *m, long stride, int h, int w, int c, int tr0, int tr1, int a, int b, float *y) {
+#ifdef MSG_X86
+    if (wino_vector(c)) { wino42_output_avx512(m, stride, h, w, c, tr0, tr1, a, b, y); return; }
+#endif
+    wino42_output_c(m, stride, h, w, c, tr0, tr1, a, b, y);
 }
 
 void msg_wgemm_pack(const float *u, int cin, int cout, float *packed) {

@@ -130,9 +130,22 @@ public struct ConvLayer: Sendable {
         case .winograd:
             // F(4x4, 3x3) from 32x32 on; below, its 36 weight matrices per layer
             // (4x the kernel) outweigh the saved multiplies.
-            path = .winograd(upsample ? Winograd(phases: kernels) : Winograd(conv, large: inputSize >= Self.largeTileSize))
+            // F(4x4, 2x2) for up-convs from 16x16 inputs whose 100 transformed
+            // planes stay small; F(2x2, 2x2) for the others.
+            path = .winograd(upsample ? Winograd(phases: kernels, large: Self.upsampleLargeTiles(cin: cin, cout: cout, inputSize: inputSize))
+                                      : Winograd(conv, large: inputSize >= Self.largeTileSize))
         case .gemm, .auto: path = .gemm(kernels.map { PackedGEMM(weights: $0.weights, k: $0.k, n: $0.cout) })
         }
+    }
+
+    /// Whether an up-conv's Winograd path takes F(4x4, 2x2): from 16x16 inputs,
+    /// when its transformed weights (25 planes per phase, 11x the 3x3 kernel)
+    /// come to at most 64 KiB per input pixel. Heavier ones are streamed for
+    /// too few tiles to pay for the 30% fewer multiplies (progan-128, `bench
+    /// --profile`: 512 -> 256 channels at 32x32, 52 MB: 6.2 -> 5.35 ms; 512 ->
+    /// 512 at 16x16, 105 MB: 3.5 -> 4.6 ms; 256 -> 128 at 64x64: 6.8 -> 6.0 ms).
+    public static func upsampleLargeTiles(cin: Int, cout: Int, inputSize: Int) -> Bool {
+        inputSize >= 16 && Winograd.upsampleLargeWeightBytes(cin: cin, cout: cout) <= (64 << 10) * inputSize * inputSize
     }
 
     /// Smallest input size for Winograd F(4x4, 3x3).
@@ -163,7 +176,7 @@ public struct ConvLayer: Sendable {
         switch path {
         case .winograd(let wg):
             let band = wg.bandFloats(h: h, w: w, batch: batch, workers: workers)
-            let chunkPixels = (upsample ? 4 : wg.tile) * wg.chunkTileRows(width: w) * (upsample ? 2 * w : w)
+            let chunkPixels = (upsample ? 2 * wg.tile : wg.tile) * wg.chunkTileRows(width: w) * (upsample ? 2 * w : w)
             return ScratchNeeds(panel: 3 * chunkPixels, bandV: band.v, bandM: band.m)
         case .gemm:
             let rows = rowsPerItem(h: h, w: w)

@@ -23,6 +23,15 @@ import CMSGKernels
 ///       V = B^T d B    B^T = [1 -1 0; 0 1 0; 0 -1 1]
 ///       Y = A^T M A    A^T = [1 1 0; 0 1 1]
 ///
+/// - F(4x4, 2x2) per phase for up-convs whose transformed weights stay small
+///   (25 planes per phase, 11x the 3x3 kernel): 25 multiplies per 4x4 block of
+///   a phase instead of 36 (4 F(2x2, 2x2) tiles), points {0, 1, -1, 2, inf};
+///   fp32 error about F(4x4, 3x3)'s.
+///
+///       G   = [1/2 0; -1/2 -1/2; -1/6 1/6; 1/6 1/3; 0 1]
+///       B^T = [2 -1 -2 1 0; 0 -2 -1 1 0; 0 2 -3 1 0; 0 -1 0 1 0; 0 2 -1 -2 1]
+///       A^T = [1 1 1 1 0; 0 1 -1 2 0; 0 1 1 4 0; 0 1 -1 8 1]
+///
 /// Schedule: the tile rows of a batch are cut into bands that keep each weight
 /// panel in use over hundreds of tiles. A band runs in three stages (per
 /// phase for up-convs): input transforms (by chunks of tile rows), one GEMM
@@ -39,6 +48,7 @@ public struct Winograd: Sendable {
         case plain3x3          // F(2x2, 3x3)
         case plain3x3Large     // F(4x4, 3x3)
         case upsample2x2       // F(2x2, 2x2) per phase
+        case upsample2x2Large  // F(4x4, 2x2) per phase
     }
 
     public let kind: Kind
@@ -50,11 +60,11 @@ public struct Winograd: Sendable {
 
     /// Transformed positions per phase (16 or 9) and phases (1 or 4).
     public var positions: Int {
-        switch kind { case .plain3x3: 16; case .plain3x3Large: 36; case .upsample2x2: 9 }
+        switch kind { case .plain3x3: 16; case .plain3x3Large: 36; case .upsample2x2: 9; case .upsample2x2Large: 25 }
     }
-    public var phases: Int { kind == .upsample2x2 ? 4 : 1 }
+    public var phases: Int { kind == .upsample2x2 || kind == .upsample2x2Large ? 4 : 1 }
     /// Outputs per tile side (of each phase's grid for up-convs).
-    public var tile: Int { kind == .plain3x3Large ? 4 : 2 }
+    public var tile: Int { kind == .plain3x3Large || kind == .upsample2x2Large ? 4 : 2 }
     public var planes: Int { positions * phases }
     /// 32-wide blocks of output channels (the last may be narrower).
     var columnBlocks: Int { (cout + 31) / 32 }
@@ -72,11 +82,20 @@ public struct Winograd: Sendable {
         }
     }
 
-    /// From the four phase kernels of an up-conv (2x2 each, phase a * 2 + b).
-    public init(phases: [PackedConv]) {
+    /// From the four phase kernels of an up-conv (2x2 each, phase a * 2 + b);
+    /// `large`: F(4x4, 2x2) instead of F(2x2, 2x2).
+    public init(phases: [PackedConv], large: Bool = false) {
         precondition(phases.count == 4 && phases.allSatisfy { $0.kh == 2 && $0.kw == 2 })
-        self.init(kind: .upsample2x2, kernels: phases, g: [[1, 0], [1, 1], [0, 1]])
+        if large {
+            self.init(kind: .upsample2x2Large, kernels: phases,
+                      g: [[0.5, 0], [-0.5, -0.5], [-1.0 / 6, 1.0 / 6], [1.0 / 6, 1.0 / 3], [0, 1]])
+        } else {
+            self.init(kind: .upsample2x2, kernels: phases, g: [[1, 0], [1, 1], [0, 1]])
+        }
     }
+
+    /// Bytes of transformed weights F(4x4, 2x2) would keep for an up-conv.
+    public static func upsampleLargeWeightBytes(cin: Int, cout: Int) -> Int { 4 * 25 * cin * cout * MemoryLayout<Float>.size }
 
     /// U = G g G^T per position, summed in float64 (G of F(4x4, 3x3) has
     /// thirds and fifteenths), rounded once to float32.
@@ -123,10 +142,18 @@ public struct Winograd: Sendable {
         return (rows + c - 1) / c
     }
 
-    /// Target tiles per band: V and M of a band about L2-sized for few channels;
-    /// for many channels (weights of 1-16 MB per pass) long enough that each
-    /// GEMM reuses its weight panel over hundreds of tiles.
-    func targetTiles() -> Int { max(256, 65_536 / max(cin, 1)) * 16 / positions }
+    /// Target tiles per band. Small transformed weights (run one band per
+    /// thread): V and M of a band near L2 size. Large ones (1-100 MB per pass):
+    /// long enough that each GEMM reuses its weight panel over many hundreds of
+    /// tiles. Measured on progan-256 / 1024 (`bench --profile`, Zen 5, 1 MB L2;
+    /// 0.12x-8x of these): 0.25x the earlier common target took the 64-128
+    /// channel layers from 7.4 / 5.4 / 4.2 to 5.8 / 4.8 / 3.6 ms, 3x took the
+    /// 256-channel ones from 3.9 / 5.7 to 3.4 / 5.3 ms.
+    func targetTiles() -> Int {
+        smallWeights ? max(64, 16_384 / max(cin, 1)) * 16 / positions : max(768, 196_608 / max(cin, 1)) * 16 / positions
+    }
+    /// Whether the transformed weights are small enough for one band per thread.
+    var smallWeights: Bool { planes * cin * cout * MemoryLayout<Float>.size <= Self.perThreadWeightBytes }
 
     /// How the batch's tile rows are grouped into bands: whole images per band
     /// when an image is smaller than the target, else whole chunks of one image.
@@ -143,9 +170,7 @@ public struct Winograd: Sendable {
     /// weights), rather than one at a time with each stage split over the
     /// threads (each thread streams a share of the weights). The first wins
     /// where the transformed weights are small.
-    func bandPerThread(threads: Int) -> Bool {
-        return threads > 1 && planes * cin * cout * MemoryLayout<Float>.size <= Self.perThreadWeightBytes
-    }
+    func bandPerThread(threads: Int) -> Bool { threads > 1 && smallWeights }
     /// Measured on progan-128 (`bench --profile`, 0 / 1.5 / 5 / 20 MB): 5 MB
     /// puts the 128- and 256-channel layers on per-thread bands, the 512-channel
     /// ones (16-38 MB of transformed weights) on shared bands.
@@ -227,6 +252,9 @@ public struct Winograd: Sendable {
                         case .upsample2x2:
                             msg_wino22_input(xi, Int32(h), Int32(w), Int32(cin), Int32(r0), Int32(r1),
                                              Int32(phase >> 1), Int32(phase & 1), vk, planeStride)
+                        case .upsample2x2Large:
+                            msg_wino42_input(xi, Int32(h), Int32(w), Int32(cin), Int32(r0), Int32(r1),
+                                             Int32(phase >> 1), Int32(phase & 1), vk, planeStride)
                         case .plain3x3:
                             msg_wino_input(xi, Int32(h), Int32(w), Int32(cin), Int32(r0), Int32(r1), vk, planeStride)
                         case .plain3x3Large:
@@ -251,6 +279,10 @@ public struct Winograd: Sendable {
                             msg_wino22_output(mk, mStride, Int32(h), Int32(w), Int32(cout), Int32(r0), Int32(r1),
                                               Int32(phase >> 1), Int32(phase & 1), yi)
                             if phase == 3 { done(item.n, item.c, 4 * r0, min(4 * r1, oh), worker) }
+                        case .upsample2x2Large:
+                            msg_wino42_output(mk, mStride, Int32(h), Int32(w), Int32(cout), Int32(r0), Int32(r1),
+                                              Int32(phase >> 1), Int32(phase & 1), yi)
+                            if phase == 3 { done(item.n, item.c, 8 * r0, min(8 * r1, oh), worker) }
                         case .plain3x3:
                             msg_wino_output(mk, mStride, Int32(h), Int32(w), Int32(cout), Int32(r0), Int32(r1), yi)
                             done(item.n, item.c, 2 * r0, min(2 * r1, oh), worker)

@@ -62,6 +62,11 @@ let convCases: [ConvCase] = [
     .init(cin: 16, cout: 16, size: 25, batch: 1, upsample: true, pixelNorm: true, threads: 2),
     .init(cin: 32, cout: 32, size: 15, batch: 1, upsample: true, pixelNorm: false, threads: 2),
     .init(cin: 64, cout: 32, size: 18, batch: 2, upsample: true, pixelNorm: true, threads: 1),
+    // F(4x4, 2x2) up-conv phases (Winograd from 16x16 inputs): several chunks
+    // per image, a partial last tile row and column, two images.
+    .init(cin: 16, cout: 32, size: 38, batch: 2, upsample: true, pixelNorm: true, threads: 2),
+    // ... with the portable output transform (cout % 16 != 0).
+    .init(cin: 16, cout: 8, size: 17, batch: 1, upsample: true, pixelNorm: false, threads: 1),
 ]
 
 @Test(arguments: convCases, [ConvLayer.Strategy.gemm, .direct, .winograd])
@@ -213,4 +218,22 @@ func autoPathFollowsTheStationaryShapes(_ shape: (cin: Int, cout: Int)) {
     case .winograd: #expect(!(stationary && cout == 16))
     case .gemm: Issue.record("a 1024 px \(cin) -> \(cout) conv should not take im2col + GEMM")
     }
+}
+
+/// Up-convs on the Winograd path take F(4x4, 2x2) from 16x16 inputs while its
+/// transformed weights stay within 64 KiB per input pixel (progan-128's 256 ->
+/// 128 at 64x64 and 512 -> 256 at 32x32; not 512 -> 512 at 16x16), and
+/// F(2x2, 2x2) below 16x16.
+@Test(arguments: [(512, 256, 32, true), (256, 128, 64, true), (512, 512, 16, false), (64, 24, 9, false), (16, 32, 38, true)])
+func upConvTileSizeFollowsWeightBytes(_ c: (cin: Int, cout: Int, size: Int, large: Bool)) {
+    #expect(ConvLayer.upsampleLargeTiles(cin: c.cin, cout: c.cout, inputSize: c.size) == c.large)
+    // The layer builds the kind the rule names (small shapes only: building
+    // transforms the weights).
+    guard c.cin * c.cout <= 4096 else { return }
+    let conv = PackedConv(torchWeight: noise(c.cout * c.cin * 9, seed: 43), cout: c.cout, cin: c.cin, kh: 3, kw: 3,
+                          bias: noise(c.cout, seed: 44), scale: 1)
+    let layer = ConvLayer(conv: conv, upsample: true, epilogue: Epilogue(), strategy: .winograd, inputSize: c.size)
+    guard case .winograd(let wg) = layer.path else { Issue.record("not Winograd"); return }
+    #expect(wg.kind == (c.large ? .upsample2x2Large : .upsample2x2))
+    #expect(wg.positions == (c.large ? 25 : 9) && wg.tile == (c.large ? 4 : 2) && wg.phases == 4)
 }

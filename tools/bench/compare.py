@@ -34,11 +34,15 @@ MODELS = {
 }
 
 
-def ensure_torch():
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "torch==2.13.0+cpu"])
+def ensure_packages(want_onnx):
+    """Installs the CPU PyTorch wheel (and ONNX Runtime + onnx when ONNX rows are asked for) when missing."""
+    wanted = [("torch", "torch==2.13.0+cpu")]
+    if want_onnx:
+        wanted += [("onnxruntime", "onnxruntime==1.32.0"), ("onnx", "onnx==1.23.2")]
+    import importlib.util
+    missing = [spec for mod, spec in wanted if importlib.util.find_spec(mod) is None]
+    if missing:
+        subprocess.check_call([sys.executable, "-m", "pip", "install", "-q"] + missing)
 
 
 def write_model(name, path):
@@ -153,7 +157,7 @@ def main():
     if a.onnx_worker:
         onnx_worker(a.onnx_worker[0], int(a.onnx_worker[1]), int(a.onnx_worker[2]))
         return
-    ensure_torch()
+    ensure_packages(any(m in a.onnx for m in a.models))
     subprocess.check_call([sys.executable, os.path.join(HERE, "check_torch_models.py")])
     if not os.path.exists(a.msg_gen):
         subprocess.check_call(["swift", "build", "-c", "release", "--product", "msg-gen"], cwd=ROOT)

@@ -42,6 +42,11 @@ void msg_wino22_input(const float *x, int h, int w, int c, int tr0, int tr1, int
 /* Output: m -> the phase's pixels (2 y + a, 2 x + b) of the up-sampled image y [2h, 2w, c]. */
 void msg_wino22_output(const float *m, long stride, int h, int w, int c, int tr0, int tr1, int a, int b, float *y);
 
+/* Winograd F(4x4, 2x2) for one phase (a, b) of an up-conv: as msg_wino22_*,
+ * with 4x4 blocks of the phase's grid (tilesX = ceil(w / 4)), 25 positions. */
+void msg_wino42_input(const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, float *v, long stride);
+void msg_wino42_output(const float *m, long stride, int h, int w, int c, int tr0, int tr1, int a, int b, float *y);
+
 /* Winograd F(4x4, 3x3), NHWC, pad 1: tiles of 4x4 outputs, tilesX = ceil(w / 4),
  * 36 positions (6x6 patch); otherwise as msg_wino_input / msg_wino_output. */
 void msg_wino43_input(const float *x, int h, int w, int c, int tr0, int tr1, float *v, long stride);
