@@ -84,15 +84,17 @@ public struct ConvLayer: Sendable {
         case gemm([PackedGEMM])
         /// The vector kernel straight from the image (few channels).
         case direct([PackedConv])
-        /// Winograd F(2x2, 3x3) (plain convs) or F(2x2, 2x2) on each phase (up-convs).
+        /// Winograd F(2x2, 3x3) / F(4x4, 3x3) (plain convs) or F(2x2, 2x2) /
+        /// F(4x4, 2x2) on each phase (up-convs).
         case winograd(Winograd)
     }
 
     /// Which path to take.
     public enum Strategy: Sendable {
-        /// Winograd when both sides have >= 64 channels and the image is not
-        /// tiny (below that its 16/9 or 9/4 times larger weight matrices
-        /// dominate the traffic), and F(4x4, 3x3) for every plain conv from
+        /// Winograd when both sides have >= 64 channels and the input is at
+        /// least 16x16 (below that its 16/9 or 9/4 times larger weight matrices
+        /// dominate the traffic: an 8x8 -> 16x16 512-channel up-conv ran as fast
+        /// on GEMM, 1.57 ms, from 21 MB less weights), and F(4x4, 3x3) for every plain conv from
         /// 32x32 and 16 channels on; the direct vector kernel for the other
         /// convs with few channels (up-convs with < 64 channels, where F(2x2,
         /// 2x2)'s transforms outweigh the saved multiplies); GEMM otherwise
@@ -112,7 +114,7 @@ public struct ConvLayer: Sendable {
         bias = conv.bias
         var s = strategy
         if s == .auto {
-            let winogradFits = cin >= 64 && cout % 16 == 0 && inputSize >= (upsample ? 8 : 16)
+            let winogradFits = cin >= 64 && cout % 16 == 0 && inputSize >= 16
             // F(4x4, 3x3) does so little work per output that it beats the direct
             // kernel even at 32 channels (measured at 512 px); at 16 outputs the
             // direct kernel's input-stationary blocks win (1024 px: 28 vs 39 ms

@@ -125,7 +125,10 @@ def run_msg_gen(binary, path, iters, batch, want_peak):
     args = [binary, "bench", "--weights", path, "--batches", str(batch), "--iterations", str(iters), "--threads", "2"]
     if not want_peak:
         args.append("--no-peak")
-    out = subprocess.check_output(args, text=True)
+    # msg-gen picks its OpenBLAS core itself, as for a user who never heard of
+    # OPENBLAS_CORETYPE (a value inherited from this shell would override it).
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    out = subprocess.check_output(args, text=True, env=env)
     lines = out.strip().splitlines()
     peak = None
     m = re.search(r"sgemm peak: ([0-9.]+)", out)
