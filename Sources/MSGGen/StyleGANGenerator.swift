@@ -211,6 +211,10 @@ public final class StyleGANGenerator: @unchecked Sendable {
         let maxChannels: Int
         let scale: AlignedBuffer, shift: AlignedBuffer
         let styles: AlignedBuffer         // [batch, styleLength]
+        /// First layer (an up-conv) from which a batch runs image by image, and
+        /// that schedule's two per-image buffers (see ProGANGenerator's).
+        let perImageFrom: Int?
+        let imageA: AlignedBuffer, imageB: AlignedBuffer
         /// Per-layer timing for `bench --profile` (nil: off).
         public var profile: LayerProfile?
 
@@ -239,6 +243,19 @@ public final class StyleGANGenerator: @unchecked Sendable {
             scale = AlignedBuffer(count: batch * maxC)
             shift = AlignedBuffer(count: batch * maxC)
             styles = AlignedBuffer(count: batch * max(g.styleLength, 1))
+            // From the first block whose per-image activations reach 4 MB, a
+            // batch no longer fits in the last-level cache between layers:
+            // those blocks run image by image (the weights are re-read per
+            // image, the activations stay hot).
+            var from: Int?, perImage = 0
+            for (l, layer) in g.layers.enumerated() where l >= 2 {
+                let floats = layer.resolution * layer.resolution * layer.channels
+                if batch > 1 && from == nil && l % 2 == 0 && floats >= ProGANGenerator.perImageFloats { from = l }
+                if from != nil { perImage = max(perImage, floats) }
+            }
+            perImageFrom = from
+            imageA = AlignedBuffer(count: perImage)
+            imageB = AlignedBuffer(count: perImage)
         }
 
         deinit { stats.deallocate() }
@@ -290,7 +307,31 @@ public final class StyleGANGenerator: @unchecked Sendable {
         epiloguePass1(layer: 0, buffer: x, count: n, noise: noise, ws: ws)
         epiloguePass2(layer: 0, buffer: x, count: n, ws: ws, rgbOut: nil)
 
-        for l in 1..<nl {
+        // Layers 1...: the whole batch, then (large activations) image by image.
+        let split = n > 1 ? (ws.perImageFrom ?? nl) : nl
+        runLayers(1..<split, x: &x, y: &y, count: n, image0: 0, noise: noise, outputs: &outputs, ws: ws)
+        if split < nl {
+            let before = layers[split - 1], inFloats = before.resolution * before.resolution * before.channels
+            for img in 0..<n {
+                var xi = x + img * inFloats, yi = ws.imageA.pointer
+                runLayers(split..<nl, x: &xi, y: &yi, count: 1, image0: img, noise: noise, outputs: &outputs, ws: ws,
+                          spare: ws.imageB.pointer)
+            }
+        }
+        prof?.endPass()
+        return outputs
+    }
+
+    /// Layers `ls` for `count` images from x (swapping x and y after each
+    /// layer), images `image0...` of the pass (their noise, styles and RGB).
+    /// With `spare`, x is read-only for the first layer (a slice of the batch's
+    /// buffer): what would reuse it goes to spare instead.
+    private func runLayers(_ ls: Range<Int>, x: inout UnsafeMutablePointer<Float>, y: inout UnsafeMutablePointer<Float>,
+                           count n: Int, image0: Int, noise: Noise, outputs: inout [Tensor], ws: Workspace,
+                           spare: UnsafeMutablePointer<Float>? = nil) {
+        let prof = ws.profile, threads = ws.threads
+        var first = true
+        for l in ls {
             let layer = layers[l]
             let conv = layer.conv!
             let r = layer.resolution, h = conv.upsample ? r / 2 : r
@@ -298,33 +339,34 @@ public final class StyleGANGenerator: @unchecked Sendable {
             prof.measure("\(r)x\(r) layer \(l)\(conv.upsample ? " up" : "")\(isLast ? " + rgb" : "")") {
             if conv.upsample {
                 conv.run(x: x, y: y, batch: n, h: h, w: h, scratch: ws.scratch, threads: threads)
+                if first, let spare { x = spare }
                 if let f = blurFilter {
                     // The up-conv's input is spent: its buffer takes the blur.
-                    blurPass(src: y, dst: x, layer: l, count: n, filter: f, noise: noise, ws: ws)
+                    blurPass(src: y, dst: x, layer: l, count: n, image0: image0, filter: f, noise: noise, ws: ws)
                     swap(&x, &y)
                 } else {
-                    epiloguePass1(layer: l, buffer: y, count: n, noise: noise, ws: ws)
+                    epiloguePass1(layer: l, buffer: y, count: n, image0: image0, noise: noise, ws: ws)
                 }
             } else {
                 // Pass 1 rides on each conv tile while it is hot.
                 zeroStats(count: n, layer: l, ws: ws)
                 conv.run(x: x, y: y, batch: n, h: h, w: h, scratch: ws.scratch, threads: threads, hook: { tile in
-                    self.pass1(layer: l, rows: tile.rows, image: tile.image, firstPixel: tile.firstPixel, pixels: tile.pixels,
+                    self.pass1(layer: l, rows: tile.rows, image: image0 + tile.image, firstPixel: tile.firstPixel, pixels: tile.pixels,
                                noise: noise, stats: ws.slotStats(image: tile.image, slot: tile.index))
                 })
+                if first, let spare { x = spare }
             }
             if isLast {
                 outputs[l / 2].data.withUnsafeMutableBufferPointer { op in
-                    epiloguePass2(layer: l, buffer: y, count: n, ws: ws, rgbOut: op.baseAddress!)
+                    epiloguePass2(layer: l, buffer: y, count: n, image0: image0, ws: ws, rgbOut: op.baseAddress! + image0 * 3 * r * r)
                 }
             } else {
-                epiloguePass2(layer: l, buffer: y, count: n, ws: ws, rgbOut: nil)
+                epiloguePass2(layer: l, buffer: y, count: n, image0: image0, ws: ws, rgbOut: nil)
             }
             }
+            first = false
             swap(&x, &y)
         }
-        prof?.endPass()
-        return outputs
     }
 
     // MARK: - Epilogue passes
@@ -358,7 +400,7 @@ public final class StyleGANGenerator: @unchecked Sendable {
     }
 
     /// Pass 1 over whole images in bands (layers whose conv cannot host it).
-    private func epiloguePass1(layer l: Int, buffer: UnsafeMutablePointer<Float>, count n: Int, noise: Noise,
+    private func epiloguePass1(layer l: Int, buffer: UnsafeMutablePointer<Float>, count n: Int, image0: Int = 0, noise: Noise,
                                ws: Workspace) {
         let layer = layers[l]
         let r = layer.resolution, c = layer.channels
@@ -367,7 +409,7 @@ public final class StyleGANGenerator: @unchecked Sendable {
         Workers.run(items: n * bands, workers: n * bands >= 2 ? ws.threads : 1) { item, _ in
             let i = item / bands, band = item % bands
             let r0 = band * rows, r1 = min(r, r0 + rows)
-            self.pass1(layer: l, rows: buffer + (i * r * r + r0 * r) * c, image: i, firstPixel: r0 * r,
+            self.pass1(layer: l, rows: buffer + (i * r * r + r0 * r) * c, image: image0 + i, firstPixel: r0 * r,
                        pixels: (r1 - r0) * r, noise: noise, stats: ws.slotStats(image: i, slot: band))
         }
     }
@@ -376,7 +418,7 @@ public final class StyleGANGenerator: @unchecked Sendable {
     /// pass 1 on each blurred band while it is in cache (the same bands and
     /// slots as `epiloguePass1`).
     private func blurPass(src: UnsafeMutablePointer<Float>, dst: UnsafeMutablePointer<Float>, layer l: Int, count n: Int,
-                          filter f: (Float, Float, Float), noise: Noise, ws: Workspace) {
+                          image0: Int, filter f: (Float, Float, Float), noise: Noise, ws: Workspace) {
         let r = layers[l].resolution, c = layers[l].channels
         let rows = Self.bandRows(width: r), bands = (r + rows - 1) / rows
         zeroStats(count: n, layer: l, ws: ws)
@@ -384,14 +426,14 @@ public final class StyleGANGenerator: @unchecked Sendable {
             let i = item / bands, band = item % bands
             let r0 = band * rows, r1 = min(r, r0 + rows)
             StyleOps.blur(src: src + i * r * r * c, dst: dst + i * r * r * c, h: r, w: r, c: c, rows: r0..<r1, filter: f)
-            self.pass1(layer: l, rows: dst + (i * r * r + r0 * r) * c, image: i, firstPixel: r0 * r,
+            self.pass1(layer: l, rows: dst + (i * r * r + r0 * r) * c, image: image0 + i, firstPixel: r0 * r,
                        pixels: (r1 - r0) * r, noise: noise, stats: ws.slotStats(image: i, slot: band))
         }
     }
 
     /// Pass 2: fold instance norm + style into a per-channel affine map, apply
     /// it band by band, and project each finished band to RGB when asked.
-    private func epiloguePass2(layer l: Int, buffer: UnsafeMutablePointer<Float>, count n: Int, ws: Workspace,
+    private func epiloguePass2(layer l: Int, buffer: UnsafeMutablePointer<Float>, count n: Int, image0: Int = 0, ws: Workspace,
                                rgbOut: UnsafeMutablePointer<Float>?) {
         let layer = layers[l]
         let r = layer.resolution, c = layer.channels
@@ -408,7 +450,7 @@ public final class StyleGANGenerator: @unchecked Sendable {
                 for j in 0..<(2 * c) { total[j] += p[j] }
             }
             StyleOps.affine(stats: total, count: r * r, c: c,
-                            style: layer.styleWeights == nil ? nil : UnsafePointer(ws.styles.pointer + i * styleLength + layer.styleOffset),
+                            style: layer.styleWeights == nil ? nil : UnsafePointer(ws.styles.pointer + (image0 + i) * styleLength + layer.styleOffset),
                             instanceNorm: config.useInstanceNorm, epsilon: 1e-8,
                             scale: ws.scale.pointer + i * ws.maxChannels, shift: ws.shift.pointer + i * ws.maxChannels)
         }

@@ -104,8 +104,23 @@ enum StyleFixtures {
         }
     }
 
-    @Test func batchingNeverChangesAnImage() throws {
-        let model = try Model.load(path: Golden.path("stylegan-64-fused.safetensors"))
+    /// imageByImage: the large-activation schedule (layers from the first
+    /// up-conv on run image by image) on these small models: fused and plain
+    /// up-convs with the blur, and a random model without blur (its up-convs
+    /// take the other epilogue branch).
+    @Test(arguments: ["stylegan-64-fused", "stylegan-32", "no-blur"], [false, true])
+    func batchingNeverChangesAnImage(name: String, imageByImage: Bool) throws {
+        let saved = ProGANGenerator.perImageFloats
+        if imageByImage { ProGANGenerator.perImageFloats = 1 }
+        defer { ProGANGenerator.perImageFloats = saved }
+        let model: Model
+        if name == "no-blur" {
+            var c = StyleGANConfig(resolution: 32)
+            c.fmapBase = 64; c.fmapMax = 8; c.latentSize = 16; c.dlatentSize = 16; c.mappingFmaps = 16; c.blurFilter = []
+            model = try Model(file: RandomModels.styleGAN(c, name: name))
+        } else {
+            model = try Model.load(path: Golden.path("\(name).safetensors"))
+        }
         let seeds: [UInt32] = [3, 1, 4_294_967_295]
         for noise in NoiseMode.allCases {
             let opts = RenderOptions(noise: noise, noiseSeed: 9)
