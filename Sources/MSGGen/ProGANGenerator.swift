@@ -89,6 +89,8 @@ public final class ProGANGenerator: @unchecked Sendable {
         /// `imageA`/`imageB`: one image's activations there stay in cache from
         /// layer to layer, a whole batch's would go through memory.
         let perImageFrom: Int?
+        /// The last pass's output tensors, reused by the next.
+        let outputCache = OutputCache()
         let imageA: AlignedBuffer
         let imageB: AlignedBuffer
         /// Per-layer timing for `bench --profile` (nil: off).
@@ -146,7 +148,7 @@ public final class ProGANGenerator: @unchecked Sendable {
         let l = config.latentSize
         precondition(n >= 1 && n <= ws.batch && z.count == n * l, "latents must be [n, \(l)] with n <= batch")
         let threads = ws.threads
-        var outputs = config.resolutions.map { Tensor(zeros: [n, 3, $0, $0]) }
+        var outputs = ws.outputCache.take(resolutions: config.resolutions, count: n)
         var x = ws.a.pointer, y = ws.b.pointer
 
         // Block 0, conv_1: one GEMM row per image (rows never mix: batching
@@ -180,6 +182,7 @@ public final class ProGANGenerator: @unchecked Sendable {
             }
         }
         prof?.endPass()
+        ws.outputCache.keep(outputs)
         return outputs
     }
 

@@ -214,6 +214,8 @@ public final class StyleGANGenerator: @unchecked Sendable {
         /// First layer (an up-conv) from which a batch runs image by image, and
         /// that schedule's two per-image buffers (see ProGANGenerator's).
         let perImageFrom: Int?
+        /// The last pass's output tensors, reused by the next.
+        let outputCache = OutputCache()
         let imageA: AlignedBuffer, imageB: AlignedBuffer
         /// Per-layer timing for `bench --profile` (nil: off).
         public var profile: LayerProfile?
@@ -278,7 +280,7 @@ public final class StyleGANGenerator: @unchecked Sendable {
         precondition(n >= 1 && n <= ws.batch && dlatents.count == n * nl * d)
         if case .perImage(let arr) = noise { precondition(arr.count == n) }
         let threads = ws.threads
-        var outputs = resolutions.map { Tensor(zeros: [n, 3, $0, $0]) }
+        var outputs = ws.outputCache.take(resolutions: resolutions, count: n)
 
         let prof = ws.profile
         // Styles of every layer, per image: s = w_l @ A_l + b_l.
@@ -319,6 +321,7 @@ public final class StyleGANGenerator: @unchecked Sendable {
             }
         }
         prof?.endPass()
+        ws.outputCache.keep(outputs)
         return outputs
     }
 

@@ -74,3 +74,22 @@ let proGANTolerance: Float = 2e-4
         }
     }
 }
+
+/// A renderer hands its output tensors to the next pass of the same size:
+/// tensors a caller still holds keep their pixels (copy-on-write), and the
+/// next pass's pixels do not depend on what the buffers held before.
+@Test(arguments: ["progan-d5-l24", "stylegan-32"])
+func reusedOutputsKeepEachPassIntact(_ name: String) throws {
+    let model = try Model.load(path: Golden.path("\(name).safetensors"))
+    let renderer = Renderer(model: model, batch: 2, threads: 2)
+    let held = try renderer.forward(seeds: [5, 6])
+    let heldCopy = held.map { Tensor(shape: $0.shape, data: Array($0.data)) }
+    _ = try renderer.forward(seeds: [7, 8])          // released: its buffers are reused next
+    let next = try renderer.forward(seeds: [9, 5])   // same size: reuses them
+    for s in held.indices { #expect(held[s] == heldCopy[s], "held scale \(s) changed") }
+    let fresh = try Renderer(model: model, batch: 2, threads: 2).forward(seeds: [9, 5])
+    for s in next.indices {
+        #expect(next[s] == fresh[s], "scale \(s) differs from a fresh renderer")
+        #expect(next[s].slice(1) == held[s].slice(0), "seed 5 at scale \(s) differs between passes")
+    }
+}
