@@ -142,12 +142,15 @@ public struct ConvLayer: Sendable {
 
     /// Whether an up-conv's Winograd path takes F(4x4, 2x2): from 16x16 inputs,
     /// when its transformed weights (25 planes per phase, 11x the 3x3 kernel)
-    /// come to at most 64 KiB per input pixel. Heavier ones are streamed for
-    /// too few tiles to pay for the 30% fewer multiplies (progan-128, `bench
-    /// --profile`: 512 -> 256 channels at 32x32, 52 MB: 6.2 -> 5.35 ms; 512 ->
-    /// 512 at 16x16, 105 MB: 3.5 -> 4.6 ms; 256 -> 128 at 64x64: 6.8 -> 6.0 ms).
+    /// come to at most 16 KiB per input pixel. Heavier ones are streamed for
+    /// too few tiles to pay for the 30% fewer multiplies, or cost more memory
+    /// than they save time (progan-128, `bench --profile`: 256 -> 128 channels
+    /// at 64x64, 13 MB: 6.8 -> 6.0 ms; 512 -> 256 at 32x32, 52 MB instead of
+    /// 19: 6.2 -> 5.4 ms, but 33 MB more peak memory, which puts the 1024 px
+    /// models at the edge of their budget; 512 -> 512 at 16x16, 105 MB: 3.5 ->
+    /// 4.6 ms).
     public static func upsampleLargeTiles(cin: Int, cout: Int, inputSize: Int) -> Bool {
-        inputSize >= 16 && Winograd.upsampleLargeWeightBytes(cin: cin, cout: cout) <= (64 << 10) * inputSize * inputSize
+        inputSize >= 16 && Winograd.upsampleLargeWeightBytes(cin: cin, cout: cout) <= (16 << 10) * inputSize * inputSize
     }
 
     /// Smallest input size for Winograd F(4x4, 3x3).
