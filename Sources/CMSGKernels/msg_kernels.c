@@ -610,54 +610,61 @@ static const float W43_AT[4][6] = {
     {0, -1, 1, 0.125f, -8, 1},
 };
 
-static void wino43_input_c(const float *x, int h, int w, int c, int tr0, int tr1, float *v, long stride,
-                           const float *zeros) {
-    int tilesX = (w + 3) / 4;
+/* Portable F(m x m, r x r) transforms with an n x n patch (n = m + r - 1),
+ * from the tables BT [n][n] and AT [m][n] (F(4x4, 3x3), F(4x4, 2x2)). The
+ * patch of tile (ty, tx) starts at (m ty + a - 1, m tx + b - 1); outputs of
+ * a plain conv land at (m ty + i, m tx + j), those of up-conv phase (a, b)
+ * (`up`) at pixel (2 (m ty + i) + a, 2 (m tx + j) + b) of the [2h, 2w] image. */
+static void wino_large_input_c(const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, int n,
+                               const float *bt, float *v, long stride, const float *zeros) {
+    const int m = 4, tilesX = (w + m - 1) / m;
     long t = 0;
     for (int ty = tr0; ty < tr1; ty++) {
         for (int tx = 0; tx < tilesX; tx++, t++) {
             const float *d[36];
-            patch_pointers(x, h, w, c, 4 * ty - 1, 4 * tx - 1, 6, zeros, d);
+            patch_pointers(x, h, w, c, m * ty + a - 1, m * tx + b - 1, n, zeros, d);
             float *o = v + t * c;
             for (int ch = 0; ch < c; ch++) {
-                float m[36];
-                for (int i = 0; i < 6; i++) for (int j = 0; j < 6; j++) {   /* B^T d */
+                float q[36];
+                for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) {   /* B^T d */
                     float acc = 0;
-                    for (int k = 0; k < 6; k++) if (W43_BT[i][k] != 0) acc += W43_BT[i][k] * d[k * 6 + j][ch];
-                    m[i * 6 + j] = acc;
+                    for (int k = 0; k < n; k++) if (bt[i * n + k] != 0) acc += bt[i * n + k] * d[k * n + j][ch];
+                    q[i * n + j] = acc;
                 }
-                for (int i = 0; i < 6; i++) for (int j = 0; j < 6; j++) {   /* (B^T d) B */
+                for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) {   /* (B^T d) B */
                     float acc = 0;
-                    for (int k = 0; k < 6; k++) if (W43_BT[j][k] != 0) acc += W43_BT[j][k] * m[i * 6 + k];
-                    o[(i * 6 + j) * stride + ch] = acc;
+                    for (int k = 0; k < n; k++) if (bt[j * n + k] != 0) acc += bt[j * n + k] * q[i * n + k];
+                    o[(i * n + j) * stride + ch] = acc;
                 }
             }
         }
     }
 }
 
-static void wino43_output_c(const float *m, long stride, int h, int w, int c, int tr0, int tr1, float *y) {
-    int tilesX = (w + 3) / 4;
+static void wino_large_output_c(const float *mt, long stride, int h, int w, int c, int tr0, int tr1, int up, int a,
+                                int b, int n, const float *at, float *y) {
+    const int m = 4, tilesX = (w + m - 1) / m;
     long t = 0;
     for (int ty = tr0; ty < tr1; ty++) {
         for (int tx = 0; tx < tilesX; tx++, t++) {
-            const float *s = m + t * c;
+            const float *s = mt + t * c;
             for (int ch = 0; ch < c; ch++) {
                 float r[6][4];
-                for (int i = 0; i < 6; i++) for (int j = 0; j < 4; j++) {   /* M A */
+                for (int i = 0; i < n; i++) for (int j = 0; j < m; j++) {   /* M A */
                     float acc = 0;
-                    for (int k = 0; k < 6; k++) if (W43_AT[j][k] != 0) acc += W43_AT[j][k] * s[(i * 6 + k) * stride + ch];
+                    for (int k = 0; k < n; k++) if (at[j * n + k] != 0) acc += at[j * n + k] * s[(i * n + k) * stride + ch];
                     r[i][j] = acc;
                 }
-                for (int i = 0; i < 4; i++) {                                /* A^T (M A) */
-                    int oy = 4 * ty + i;
+                for (int i = 0; i < m; i++) {                                /* A^T (M A) */
+                    int oy = m * ty + i;
                     if (oy >= h) break;
-                    for (int j = 0; j < 4; j++) {
-                        int ox = 4 * tx + j;
+                    for (int j = 0; j < m; j++) {
+                        int ox = m * tx + j;
                         if (ox >= w) break;
                         float acc = 0;
-                        for (int k = 0; k < 6; k++) if (W43_AT[i][k] != 0) acc += W43_AT[i][k] * r[k][j];
-                        y[((long)oy * w + ox) * c + ch] = acc;
+                        for (int k = 0; k < n; k++) if (at[i * n + k] != 0) acc += at[i * n + k] * r[k][j];
+                        long p = up ? (long)(2 * oy + a) * 2 * w + 2 * ox + b : (long)oy * w + ox;
+                        y[p * c + ch] = acc;
                     }
                 }
             }
@@ -780,61 +787,6 @@ static const float W42_AT[4][5] = {
     {0, 1, 1, 4, 0},
     {0, 1, -1, 8, 1},
 };
-
-static void wino42_input_c(const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, float *v, long stride,
-                           const float *zeros) {
-    int tilesX = (w + 3) / 4;
-    long t = 0;
-    for (int ty = tr0; ty < tr1; ty++) {
-        for (int tx = 0; tx < tilesX; tx++, t++) {
-            const float *d[25];
-            patch_pointers(x, h, w, c, 4 * ty + a - 1, 4 * tx + b - 1, 5, zeros, d);
-            float *o = v + t * c;
-            for (int ch = 0; ch < c; ch++) {
-                float m[25];
-                for (int i = 0; i < 5; i++) for (int j = 0; j < 5; j++) {   /* B^T d */
-                    float acc = 0;
-                    for (int k = 0; k < 5; k++) if (W42_BT[i][k] != 0) acc += W42_BT[i][k] * d[k * 5 + j][ch];
-                    m[i * 5 + j] = acc;
-                }
-                for (int i = 0; i < 5; i++) for (int j = 0; j < 5; j++) {   /* (B^T d) B */
-                    float acc = 0;
-                    for (int k = 0; k < 5; k++) if (W42_BT[j][k] != 0) acc += W42_BT[j][k] * m[i * 5 + k];
-                    o[(i * 5 + j) * stride + ch] = acc;
-                }
-            }
-        }
-    }
-}
-
-static void wino42_output_c(const float *m, long stride, int h, int w, int c, int tr0, int tr1, int a, int b, float *y) {
-    int tilesX = (w + 3) / 4;
-    long t = 0;
-    for (int ty = tr0; ty < tr1; ty++) {
-        for (int tx = 0; tx < tilesX; tx++, t++) {
-            const float *s = m + t * c;
-            for (int ch = 0; ch < c; ch++) {
-                float r[5][4];
-                for (int i = 0; i < 5; i++) for (int j = 0; j < 4; j++) {   /* M A */
-                    float acc = 0;
-                    for (int k = 0; k < 5; k++) if (W42_AT[j][k] != 0) acc += W42_AT[j][k] * s[(i * 5 + k) * stride + ch];
-                    r[i][j] = acc;
-                }
-                for (int i = 0; i < 4; i++) {                                /* A^T (M A) */
-                    int ly = 4 * ty + i;
-                    if (ly >= h) break;
-                    for (int j = 0; j < 4; j++) {
-                        int lx = 4 * tx + j;
-                        if (lx >= w) break;
-                        float acc = 0;
-                        for (int k = 0; k < 5; k++) if (W42_AT[i][k] != 0) acc += W42_AT[i][k] * r[k][j];
-                        y[((long)(2 * ly + a) * 2 * w + 2 * lx + b) * c + ch] = acc;
-                    }
-                }
-            }
-        }
-    }
-}
 
 #ifdef MSG_X86
 /* B^T of one 5-vector, factored (s = d3 - d1). */
@@ -979,14 +931,14 @@ void msg_wino43_input(const float *x, int h, int w, int c, int tr0, int tr1, flo
 #ifdef MSG_X86
     if (wino_vector(c)) { wino43_input_avx512(x, h, w, c, tr0, tr1, v, stride, zeros); return; }
 #endif
-    wino43_input_c(x, h, w, c, tr0, tr1, v, stride, zeros);
+    wino_large_input_c(x, h, w, c, tr0, tr1, 0, 0, 6, &W43_BT[0][0], v, stride, zeros);
 }
 
 void msg_wino43_output(const float *m, long stride, int h, int w, int c, int tr0, int tr1, float *y) {
 #ifdef MSG_X86
     if (wino_vector(c)) { wino43_output_avx512(m, stride, h, w, c, tr0, tr1, y); return; }
 #endif
-    wino43_output_c(m, stride, h, w, c, tr0, tr1, y);
+    wino_large_output_c(m, stride, h, w, c, tr0, tr1, 0, 0, 0, 6, &W43_AT[0][0], y);
 }
 
 void msg_wino42_input(const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, float *v, long stride) {
@@ -995,14 +947,14 @@ void msg_wino42_input(const float *x, int h, int w, int c, int tr0, int tr1, int
 #ifdef MSG_X86
     if (wino_vector(c)) { wino42_input_avx512(x, h, w, c, tr0, tr1, a, b, v, stride, zeros); return; }
 #endif
-    wino42_input_c(x, h, w, c, tr0, tr1, a, b, v, stride, zeros);
+    wino_large_input_c(x, h, w, c, tr0, tr1, a, b, 5, &W42_BT[0][0], v, stride, zeros);
 }
 
 void msg_wino42_output(const float *m, long stride, int h, int w, int c, int tr0, int tr1, int a, int b, float *y) {
 #ifdef MSG_X86
     if (wino_vector(c)) { wino42_output_avx512(m, stride, h, w, c, tr0, tr1, a, b, y); return; }
 #endif
-    wino42_output_c(m, stride, h, w, c, tr0, tr1, a, b, y);
+    wino_large_output_c(m, stride, h, w, c, tr0, tr1, 1, a, b, 5, &W42_AT[0][0], y);
 }
 
 void msg_wgemm_pack(const float *u, int cin, int cout, float *packed) {
