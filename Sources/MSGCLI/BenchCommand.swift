@@ -19,10 +19,10 @@ public struct BenchCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Batch sizes.")
     public var batches: [Int] = [1, 8]
 
-    @Option(name: .long, help: "Timed iterations per configuration (after one warm-up).")
+    @Option(name: .long, parsing: .unconditional, help: "Timed iterations per configuration (after one warm-up).")
     public var iterations: Int = 5
 
-    @Option(name: .long, help: "Worker threads (default: all cores).")
+    @Option(name: .long, parsing: .unconditional, help: "Worker threads (default: all cores).")
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(name: .long, parsing: .upToNextOption, help: "Benchmark these weights files instead of the random models.")
@@ -98,10 +98,9 @@ public enum BenchModel: String, ExpressibleByArgument, CaseIterable, Sendable {
         case .stylegan256: bytes = RandomModels.styleGANBytes(StyleGANConfig(resolution: 256), name: rawValue)
         case .stylegan1024: bytes = RandomModels.styleGANBytes(StyleGANConfig(resolution: 1024), name: rawValue)
         }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("msg-gen-bench-\(getpid())-\(rawValue).safetensors").path
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }   // the mapping outlives the name
-        return try Model(file: ModelFile.open(path: path), strategy: strategy)
+        // Loaded from memory: no temporary file to leave behind if the bench is killed.
+        let file = try SafeTensorsFile(bytes: bytes, source: rawValue)
+        return try Model(file: ModelFile(file: file, fallbackName: rawValue), strategy: strategy)
     }
 }
 

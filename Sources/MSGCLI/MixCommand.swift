@@ -25,10 +25,10 @@ public struct MixCommand: ParsableCommand {
 
     public enum Preset: String, ExpressibleByArgument, Sendable { case figure }
 
-    @Option(name: .long, help: "Row seeds, e.g. 85,100,75 (their w is kept).")
+    @Option(name: .long, parsing: .unconditional, help: "Row seeds, e.g. 85,100,75 (their w is kept).")
     public var rows: String?
 
-    @Option(name: .long, help: "Column seeds, e.g. 55,821,1789 (their w gives the swapped layers).")
+    @Option(name: .long, parsing: .unconditional, help: "Column seeds, e.g. 55,821,1789 (their w gives the swapped layers).")
     public var cols: String?
 
     @Option(name: .long, help: "Layers taken from the column: coarse (0-3), middle (4-7), fine (8-last), or a list like 0-3 or 4,5,6.")

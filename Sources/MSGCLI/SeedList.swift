@@ -34,6 +34,16 @@ public enum SeedList {
         return seeds
     }
 
+    /// One seed option's value (`--seed`, `--noise-seed`): 0 ... 4294967295,
+    /// else an error naming the option and the range (negative numbers included).
+    public static func seed(option: String, _ text: String) throws(CLIError) -> UInt32 {
+        let t = Substring(text)
+        guard !t.isEmpty, t.allSatisfy(\.isASCII), t.allSatisfy(\.isNumber), let v = UInt64(t), v <= UInt64(UInt32.max) else {
+            throw .badSeeds("\(option) must be a seed in 0 ... 4294967295, got \(text)")
+        }
+        return UInt32(v)
+    }
+
     private static func seed(_ s: Substring) throws(CLIError) -> UInt32 {
         guard s.allSatisfy(\.isASCII), s.allSatisfy(\.isNumber), let v = UInt64(s), v <= UInt64(UInt32.max) else {
             throw .badSeeds("--seeds: '\(s)' is not a seed in 0 ... 4294967295")
