@@ -57,8 +57,8 @@ public struct MixCommand: ParsableCommand {
         guard model.family == .msgStyleGAN else {
             throw GenError.styleRange(model.name, "style mixing needs an msg-stylegan model; this one is msg-progan (it has no w)")
         }
-        let rowSeeds = try rows.map { try SeedList.parse($0) } ?? Self.figureRows
-        let colSeeds = try cols.map { try SeedList.parse($0) } ?? Self.figureCols
+        let rowSeeds = try rows.map { try SeedList.parse($0, option: "--rows") } ?? Self.figureRows
+        let colSeeds = try cols.map { try SeedList.parse($0, option: "--cols") } ?? Self.figureCols
         guard rowSeeds.count * colSeeds.count <= SeedList.maxCount else {
             throw CLIError.badSeeds("\(rowSeeds.count) rows x \(colSeeds.count) columns is over \(SeedList.maxCount) cells")
         }

@@ -67,10 +67,17 @@ import Testing
         #expect(grid.grid == -2)
         #expect(throws: CLIError.badSeeds("--grid must be between 1 and 1024, got -2")) { try SeedList.range(start: grid.seed, count: grid.grid) }
         let seeds = try Self.parsed(["--seeds", "-3"], as: RenderCommand.self)
-        #expect(throws: CLIError.self) { try SeedList.parse(seeds.seeds!) }
+        #expect(throws: CLIError.badSeeds("--seeds: '-3' is not a seed or a range like 10-19 (seeds are 0 ... 4294967295)")) {
+            try SeedList.parse(seeds.seeds!)
+        }
         for option in ["--rows", "--cols"] {
-            let mix = try Self.parsed(["mix", option, "-5", "--preset", "figure"], as: MixCommand.self)
-            #expect(throws: CLIError.self) { try SeedList.parse((option == "--rows" ? mix.rows : mix.cols)!) }
+            // Through the command: the error names the option.
+            do {
+                try runCLI(["mix", "--weights", fixture("stylegan-32"), option, "-5", "--preset", "figure"])
+                Issue.record("\(option) -5 rendered")
+            } catch {
+                #expect("\(error)" == "\(option): '-5' is not a seed or a range like 10-19 (seeds are 0 ... 4294967295)")
+            }
         }
         let scale = Self.parseError(["--scales", "-32"])
         #expect(scale?.contains("'-32' is invalid for '--scales") == true, "\(scale ?? "parsed")")
