@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MSGGen
+import MSGImage
 import MSGKernels
 import MSGTensor
 import MSGWeights
@@ -82,7 +83,7 @@ public enum BenchModel: String, ExpressibleByArgument, CaseIterable, Sendable {
     case progan128 = "progan-128", progan256 = "progan-256", progan1024 = "progan-1024"
     case stylegan128small = "stylegan-128s", stylegan256 = "stylegan-256", stylegan1024 = "stylegan-1024"
 
-    /// The random model's bytes, written to a temporary file and memory-mapped
+    /// The random model's bytes, written to an unnamed file and memory-mapped
     /// as a user's weights would be (so peak RSS counts the weights once).
     func load(strategy: ConvLayer.Strategy = .auto) throws -> Model {
         let bytes: [UInt8]
@@ -98,9 +99,14 @@ public enum BenchModel: String, ExpressibleByArgument, CaseIterable, Sendable {
         case .stylegan256: bytes = RandomModels.styleGANBytes(StyleGANConfig(resolution: 256), name: rawValue)
         case .stylegan1024: bytes = RandomModels.styleGANBytes(StyleGANConfig(resolution: 1024), name: rawValue)
         }
-        // Loaded from memory: no temporary file to leave behind if the bench is killed.
-        let file = try SafeTensorsFile(bytes: bytes, source: rawValue)
-        return try Model(file: ModelFile(file: file, fallbackName: rawValue), strategy: strategy)
+        // A file with no name (O_TMPFILE): nothing is left behind if the bench is
+        // killed. Where unsupported, the bytes load from memory (then they count in RSS).
+        guard let fd = AtomicFile.unnamedCopy(of: bytes, in: FileManager.default.temporaryDirectory.path) else {
+            let file = try SafeTensorsFile(bytes: bytes, source: rawValue)
+            return try Model(file: ModelFile(file: file, fallbackName: rawValue), strategy: strategy)
+        }
+        defer { close(fd) }   // the mapping keeps the file alive
+        return try Model(file: ModelFile.open(path: "/proc/self/fd/\(fd)"), strategy: strategy)
     }
 }
 

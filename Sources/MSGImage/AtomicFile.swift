@@ -53,12 +53,27 @@ public enum AtomicFile {
 
     // MARK: - O_TMPFILE
 
+    /// A file holding `bytes` that has no name (in `directory`), open read-write
+    /// at the returned descriptor: it disappears when the last descriptor or
+    /// mapping of it goes, however the process ends. nil where unsupported.
+    /// (`bench` maps its random models from one, as a user's weights file.)
+    public static func unnamedCopy(of bytes: [UInt8], in directory: String) -> Int32? {
+        guard let fd = openUnnamed(in: directory, mode: 0o600, access: O_RDWR) else { return nil }
+        do {
+            try fill(fd, bytes, path: directory, keepMode: nil, faults: .none)
+            return fd
+        } catch {
+            close(fd)
+            return nil
+        }
+    }
+
     /// An unnamed regular file in `directory`, or nil where unsupported.
-    private static func openUnnamed(in directory: String, mode: mode_t) -> Int32? {
+    private static func openUnnamed(in directory: String, mode: mode_t, access: Int32 = O_WRONLY) -> Int32? {
         #if os(Linux)
         // <fcntl.h>'s O_TMPFILE (__O_TMPFILE | O_DIRECTORY); Swift does not import the macro.
         let oTmpFile: Int32 = 0o20000000 | O_DIRECTORY
-        let fd = open(directory, oTmpFile | O_WRONLY | O_CLOEXEC, mode)
+        let fd = open(directory, oTmpFile | access | O_CLOEXEC, mode)
         return fd >= 0 ? fd : nil
         #else
         return nil
