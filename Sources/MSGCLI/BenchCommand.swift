@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MSGGen
+import MSGImage
 import MSGKernels
 import MSGTensor
 import MSGWeights
@@ -19,10 +20,10 @@ public struct BenchCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Batch sizes.")
     public var batches: [Int] = [1, 8]
 
-    @Option(name: .long, help: "Timed iterations per configuration (after one warm-up).")
+    @Option(name: .long, parsing: .unconditional, help: "Timed iterations per configuration (after one warm-up).")
     public var iterations: Int = 5
 
-    @Option(name: .long, help: "Worker threads (default: all cores).")
+    @Option(name: .long, parsing: .unconditional, help: "Worker threads (default: all cores).")
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(name: .long, parsing: .upToNextOption, help: "Benchmark these weights files instead of the random models.")
@@ -82,7 +83,7 @@ public enum BenchModel: String, ExpressibleByArgument, CaseIterable, Sendable {
     case progan128 = "progan-128", progan256 = "progan-256", progan1024 = "progan-1024"
     case stylegan128small = "stylegan-128s", stylegan256 = "stylegan-256", stylegan1024 = "stylegan-1024"
 
-    /// The random model's bytes, written to a temporary file and memory-mapped
+    /// The random model's bytes, written to an unnamed file and memory-mapped
     /// as a user's weights would be (so peak RSS counts the weights once).
     func load(strategy: ConvLayer.Strategy = .auto) throws -> Model {
         let bytes: [UInt8]
@@ -98,10 +99,14 @@ public enum BenchModel: String, ExpressibleByArgument, CaseIterable, Sendable {
         case .stylegan256: bytes = RandomModels.styleGANBytes(StyleGANConfig(resolution: 256), name: rawValue)
         case .stylegan1024: bytes = RandomModels.styleGANBytes(StyleGANConfig(resolution: 1024), name: rawValue)
         }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("msg-gen-bench-\(getpid())-\(rawValue).safetensors").path
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }   // the mapping outlives the name
-        return try Model(file: ModelFile.open(path: path), strategy: strategy)
+        // A file with no name (O_TMPFILE): nothing is left behind if the bench is
+        // killed. Where unsupported, the bytes load from memory (then they count in RSS).
+        guard let fd = AtomicFile.unnamedCopy(of: bytes, in: FileManager.default.temporaryDirectory.path) else {
+            let file = try SafeTensorsFile(bytes: bytes, source: rawValue)
+            return try Model(file: ModelFile(file: file, fallbackName: rawValue), strategy: strategy)
+        }
+        defer { close(fd) }   // the mapping keeps the file alive
+        return try Model(file: ModelFile.open(path: "/proc/self/fd/\(fd)"), strategy: strategy)
     }
 }
 

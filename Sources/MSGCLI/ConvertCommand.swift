@@ -1,6 +1,9 @@
 import ArgumentParser
 import MSGImage
 import MSGWeights
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `msg-gen convert IN OUT.safetensors`: an upstream checkpoint (BMSG-GAN
 /// .pth, msg-stylegan-tf / StyleGAN .pkl) to the exchange format, once.
@@ -32,11 +35,21 @@ public struct ConvertCommand: ParsableCommand {
 
     public func run() throws {
         guard input != output else { throw CLIError.io("convert: the output must not be the input file (\(input))") }
+        // The output may be a link (written through): never let it lead back to the input.
+        let target = try OutputTarget.resolve(output)
+        if target.exists, Self.sameFile(input, target.path) {
+            throw CLIError.io("convert: the output \(output) is the input file (\(input)) under another name")
+        }
         let converted = try ModelImporter.convert(path: input, name: name, dataset: dataset, license: license)
         try AtomicFile.write(converted.bytes, to: output)
         let model = try ModelFile.open(path: output)
         print("wrote \(output): \(model.config.family.rawValue), \(model.file.names.count) tensors, "
               + "\(model.parameterCount) parameters, resolutions \(model.config.resolutions.map { "\($0)" }.joined(separator: ","))")
         print("source: \(converted.sourceNote)")
+    }
+
+    static func sameFile(_ a: String, _ b: String) -> Bool {
+        var sa = stat(), sb = stat()
+        return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
     }
 }

@@ -30,6 +30,9 @@ public struct InspectCommand: ParsableCommand {
         case .styleGAN(let c): lines.append("config:      \(c.configJSON)")
         }
         lines.append("resolutions: \(m.config.resolutions.map { "\($0)x\($0)" }.joined(separator: ", "))")
+        if let lod = m.progressiveLod, lod.stored != 0 {
+            lines.append("lod:         " + Self.lodLine(lod, resolutions: m.config.resolutions))
+        }
         lines.append("parameters:  \(m.parameterCount) (\(String(format: "%.2f", Double(m.parameterCount) / 1e6)) M)")
         if let d = m.dataset { lines.append("dataset:     \(d)") }
         if let l = m.license { lines.append("license:     \(l)") }
@@ -47,5 +50,17 @@ public struct InspectCommand: ParsableCommand {
             }
         }
         print(lines.joined(separator: "\n"))
+    }
+
+    /// "saved at lod 1.5 (mid progressive growing): the 32x32 output is ..."
+    static func lodLine(_ lod: ProgressiveLod, resolutions: [Int]) -> String {
+        let head = "saved at lod \(lod.stored) (\(lod.tensor); mid progressive growing)"
+        guard lod.applied else { return head + ": ignored, as upstream does for structure 'fixed'" }
+        let top = resolutions.count + 1, level = Int(lod.stored.rounded(.down))
+        let r = 1 << (top - level), full = resolutions.last ?? 0
+        let what = lod.stored == Float(level)
+            ? "the \(r)x\(r) to-RGB output"
+            : "the \(r)x\(r) to-RGB output blended with the \(r / 2)x\(r / 2) one (t = \(lod.stored - Float(level)))"
+        return head + ": the \(full)x\(full) output is \(what) scaled up, as upstream's Gs.run renders it; smaller outputs are each block's own"
     }
 }

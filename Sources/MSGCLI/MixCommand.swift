@@ -25,10 +25,10 @@ public struct MixCommand: ParsableCommand {
 
     public enum Preset: String, ExpressibleByArgument, Sendable { case figure }
 
-    @Option(name: .long, help: "Row seeds, e.g. 85,100,75 (their w is kept).")
+    @Option(name: .long, parsing: .unconditional, help: "Row seeds, e.g. 85,100,75 (their w is kept).")
     public var rows: String?
 
-    @Option(name: .long, help: "Column seeds, e.g. 55,821,1789 (their w gives the swapped layers).")
+    @Option(name: .long, parsing: .unconditional, help: "Column seeds, e.g. 55,821,1789 (their w gives the swapped layers).")
     public var cols: String?
 
     @Option(name: .long, help: "Layers taken from the column: coarse (0-3), middle (4-7), fine (8-last), or a list like 0-3 or 4,5,6.")
@@ -57,8 +57,8 @@ public struct MixCommand: ParsableCommand {
         guard model.family == .msgStyleGAN else {
             throw GenError.styleRange(model.name, "style mixing needs an msg-stylegan model; this one is msg-progan (it has no w)")
         }
-        let rowSeeds = try rows.map { try SeedList.parse($0) } ?? Self.figureRows
-        let colSeeds = try cols.map { try SeedList.parse($0) } ?? Self.figureCols
+        let rowSeeds = try rows.map { try SeedList.parse($0, option: "--rows") } ?? Self.figureRows
+        let colSeeds = try cols.map { try SeedList.parse($0, option: "--cols") } ?? Self.figureCols
         guard rowSeeds.count * colSeeds.count <= SeedList.maxCount else {
             throw CLIError.badSeeds("\(rowSeeds.count) rows x \(colSeeds.count) columns is over \(SeedList.maxCount) cells")
         }

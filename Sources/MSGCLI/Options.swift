@@ -17,10 +17,10 @@ public struct ModelOptions: ParsableArguments {
 }
 
 public struct ComputeOptions: ParsableArguments {
-    @Option(name: .long, help: "Images per forward pass (1 ... 64).")
+    @Option(name: .long, parsing: .unconditional, help: "Images per forward pass (1 ... 64).")
     public var batch: Int = 8
 
-    @Option(name: .long, help: "Worker threads (default: all cores).")
+    @Option(name: .long, parsing: .unconditional, help: "Worker threads (default: all cores).")
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     public init() {}
@@ -42,7 +42,7 @@ extension ScaleSelection: ExpressibleByArgument {
 }
 
 public struct OutputOptions: ParsableArguments {
-    @Option(name: .long, help: "Output scales: max, all, or a resolution such as 32.")
+    @Option(name: .long, parsing: .unconditional, help: "Output scales: max, all, or a resolution such as 32.")
     public var scales: ScaleSelection = .max
 
     @Option(name: .long, help: "png (8-bit picture) or npy (raw float32 generator output).")

@@ -28,6 +28,8 @@ public enum Output {
         return "\(model.name)-\(seedPart)\(s).png"
     }
 
+    /// Every output file goes through `AtomicFile` (OutputTarget's rule for
+    /// what may be replaced; nothing half-written or temporary left behind).
     public static func writePNGBytes(_ bytes: [UInt8], to path: String) throws {
         try AtomicFile.write(bytes, to: path)
     }
@@ -36,11 +38,14 @@ public enum Output {
         try AtomicFile.write(NPY.encode(t), to: path)
     }
 
-    public static func makeDirectory(_ dir: String) throws(CLIError) {
+    /// `--out DIR` for .npy files: an existing directory (or a link to one), or
+    /// a new one; a file, device, FIFO or socket there is refused by kind.
+    public static func makeDirectory(_ dir: String) throws {
+        if try OutputTarget.checkDirectory(dir) { return }
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         } catch {
-            throw .io("cannot create output directory \(dir): \(error.localizedDescription)")
+            throw CLIError.io("cannot create output directory \(dir): \(error.localizedDescription)")
         }
     }
 }

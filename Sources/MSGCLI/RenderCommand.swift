@@ -17,13 +17,14 @@ public struct RenderCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .long, help: "First seed (0 ... 4294967295).")
+    @Option(name: .long, parsing: .unconditional, help: "First seed (0 ... 4294967295).",
+            transform: { try SeedList.seed(option: "--seed", $0) })
     public var seed: UInt32 = 0
 
-    @Option(name: .long, help: "Number of seeds from --seed on, one per grid cell (1 ... 1024).")
+    @Option(name: .long, parsing: .unconditional, help: "Number of seeds from --seed on, one per grid cell (1 ... 1024).")
     public var grid: Int = 1
 
-    @Option(name: .long, help: "Explicit seeds, e.g. 1,5,10-19 (overrides --seed/--grid).")
+    @Option(name: .long, parsing: .unconditional, help: "Explicit seeds, e.g. 1,5,10-19 (overrides --seed/--grid).")
     public var seeds: String?
 
     @OptionGroup public var model: ModelOptions

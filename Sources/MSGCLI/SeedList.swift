@@ -16,27 +16,38 @@ public enum SeedList {
     }
 
     /// "1,5,10-19" -> [1, 5, 10, 11, ..., 19]; order kept, duplicates allowed.
-    public static func parse(_ text: String) throws(CLIError) -> [UInt32] {
+    /// `option` names the flag in errors (`--seeds`, or mix's `--rows` / `--cols`).
+    public static func parse(_ text: String, option: String = "--seeds") throws(CLIError) -> [UInt32] {
         var seeds: [UInt32] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             let p = part.trimmingCharacters(in: " ")
             let bounds = p.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
             guard !p.isEmpty, bounds.allSatisfy({ !$0.isEmpty }) else {
-                throw .badSeeds("--seeds: '\(p)' is not a seed or a range like 10-19")
+                throw .badSeeds("\(option): '\(p)' is not a seed or a range like 10-19 (seeds are 0 ... 4294967295)")
             }
-            let lo = try seed(bounds[0]), hi = bounds.count == 2 ? try seed(bounds[1]) : lo
-            guard lo <= hi else { throw .badSeeds("--seeds: range \(p) runs backwards") }
+            let lo = try seed(bounds[0], option), hi = bounds.count == 2 ? try seed(bounds[1], option) : lo
+            guard lo <= hi else { throw .badSeeds("\(option): range \(p) runs backwards") }
             guard UInt64(hi - lo) + 1 + UInt64(seeds.count) <= UInt64(maxCount) else {
-                throw .badSeeds("--seeds: more than \(maxCount) seeds")
+                throw .badSeeds("\(option): more than \(maxCount) seeds")
             }
             seeds.append(contentsOf: lo...hi)
         }
         return seeds
     }
 
-    private static func seed(_ s: Substring) throws(CLIError) -> UInt32 {
+    /// One seed option's value (`--seed`, `--noise-seed`): 0 ... 4294967295,
+    /// else an error naming the option and the range (negative numbers included).
+    public static func seed(option: String, _ text: String) throws(CLIError) -> UInt32 {
+        let t = Substring(text)
+        guard !t.isEmpty, t.allSatisfy(\.isASCII), t.allSatisfy(\.isNumber), let v = UInt64(t), v <= UInt64(UInt32.max) else {
+            throw .badSeeds("\(option) must be a seed in 0 ... 4294967295, got \(text)")
+        }
+        return UInt32(v)
+    }
+
+    private static func seed(_ s: Substring, _ option: String) throws(CLIError) -> UInt32 {
         guard s.allSatisfy(\.isASCII), s.allSatisfy(\.isNumber), let v = UInt64(s), v <= UInt64(UInt32.max) else {
-            throw .badSeeds("--seeds: '\(s)' is not a seed in 0 ... 4294967295")
+            throw .badSeeds("\(option): '\(s)' is not a seed in 0 ... 4294967295")
         }
         return UInt32(v)
     }

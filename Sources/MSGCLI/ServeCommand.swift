@@ -18,28 +18,28 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Address to listen on.")
     public var host = "127.0.0.1"
 
-    @Option(name: .long, help: "Port (0: any free port).")
+    @Option(name: .long, parsing: .unconditional, help: "Port (0: any free port).")
     public var port = 8080
 
     @Option(name: .long, parsing: .singleValue, help: "A weights file; repeat for several models (default: weights/DEFAULT).")
     public var weights: [String] = []
 
-    @Option(name: .customLong("max-batch"), help: "Most images in one forward pass (1 turns batching off).")
+    @Option(name: .customLong("max-batch"), parsing: .unconditional, help: "Most images in one forward pass (1 turns batching off).")
     public var maxBatch = 8
 
-    @Option(name: .customLong("batch-wait-ms"), help: "Longest wait for a batch to fill, in milliseconds.")
+    @Option(name: .customLong("batch-wait-ms"), parsing: .unconditional, help: "Longest wait for a batch to fill, in milliseconds.")
     public var batchWaitMs = 3.0
 
-    @Option(name: .customLong("max-queue"), help: "Images queued or rendering per model before 503.")
+    @Option(name: .customLong("max-queue"), parsing: .unconditional, help: "Images queued or rendering per model before 503.")
     public var maxQueue = 256
 
-    @Option(name: .long, help: "Render workers per model (each with its own buffers).")
+    @Option(name: .long, parsing: .unconditional, help: "Render workers per model (each with its own buffers).")
     public var workers = 1
 
-    @Option(name: .long, help: "Engine threads per worker (default: all cores).")
+    @Option(name: .long, parsing: .unconditional, help: "Engine threads per worker (default: all cores).")
     public var threads = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(name: .customLong("cache-mb"), help: "Memory for cached PNGs, in MiB (0 disables the cache).")
+    @Option(name: .customLong("cache-mb"), parsing: .unconditional, help: "Memory for cached PNGs, in MiB (0 disables the cache).")
     public var cacheMB = 256
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")

@@ -5,16 +5,17 @@ extension NoiseMode: ExpressibleByArgument {}
 
 /// MSG-StyleGAN knobs shared by render and mix.
 public struct StyleOptions: ParsableArguments {
-    @Option(name: .long, help: "Truncation psi (msg-stylegan; default: the model's, upstream 0.7; 1 = off).")
+    @Option(name: .long, parsing: .unconditional, help: "Truncation psi (msg-stylegan; default: the model's, upstream 0.7; 1 = off).")
     public var psi: Double?
 
-    @Option(name: .long, help: "Truncate layers below this index (default: the model's, upstream 8).")
+    @Option(name: .long, parsing: .unconditional, help: "Truncate layers below this index (default: the model's, upstream 8).")
     public var cutoff: Int?
 
     @Option(name: .long, help: "Noise inputs: const (stored, default), random (seeded by --noise-seed), none.")
     public var noise: NoiseMode?
 
-    @Option(name: .customLong("noise-seed"), help: "Seed of --noise random (0 ... 4294967295).")
+    @Option(name: .customLong("noise-seed"), parsing: .unconditional, help: "Seed of --noise random (0 ... 4294967295).",
+            transform: { try SeedList.seed(option: "--noise-seed", $0) })
     public var noiseSeed: UInt32?
 
     public init() {}

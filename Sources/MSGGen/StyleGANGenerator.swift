@@ -31,10 +31,14 @@ public final class StyleGANGenerator: @unchecked Sendable {
     let rgb: [ToRGB]                  // per resolution, 4x4 first
     let blurFilter: (Float, Float, Float)?
     let styleLength: Int              // sum of 2C over layers
+    /// StyleGAN v1's progressive-growing level the full-resolution output is
+    /// rendered at (ProgressiveLod.effective; 0 for finished networks).
+    public let progressiveLod: Float
 
     public init(model: ModelFile, strategy: ConvLayer.Strategy = .auto) throws {
         guard case .styleGAN(let cfg) = model.config else { throw GenError.wrongFamily(model.name, expected: .msgStyleGAN) }
         config = cfg
+        progressiveLod = model.progressiveLod?.effective ?? 0
         let name = model.name
         guard cfg.constInputLayer else {
             throw GenError.unsupported(name, "const_input_layer false (a dense layer from w to the 4x4 input) is not implemented")
@@ -321,6 +325,7 @@ public final class StyleGANGenerator: @unchecked Sendable {
             }
         }
         prof?.endPass()
+        Self.applyProgressiveLod(progressiveLod, to: &outputs)
         ws.outputCache.keep(outputs)
         return outputs
     }

@@ -4,18 +4,112 @@ import Glibc
 import Darwin
 #endif
 
-/// Writes a file so that readers see the old content or the whole new
-/// content, never a partial file: a unique temporary name in the same
-/// directory, fsync, then rename over the target.
+/// The one writer of every file msg-gen produces (PNG, .npy, `convert`'s
+/// safetensors): readers see the old content or the whole new content, never
+/// a partial file, and no temporary file outlives the write.
+///
+/// The target follows `OutputTarget`'s rule (regular files replaced, links
+/// written through, devices / FIFOs / sockets / directories refused). Bytes go
+/// to a file that has no name while it is written: Linux's `O_TMPFILE` in the
+/// target's directory, fsynced, then given its name with `linkat` (a new
+/// target) or linked to a temporary name and renamed over the old file. A
+/// process killed (even by SIGKILL) while writing leaves nothing; only the two
+/// system calls between `linkat` and `rename` of a replacement could leave a
+/// hidden `.NAME.tmp-PID-...`. Where the file system has no `O_TMPFILE` (or
+/// /proc is missing) a named temporary file is used instead; it is removed on
+/// every error and, when msg-gen did not install its own handlers, on
+/// SIGINT / SIGTERM / SIGHUP (`TemporaryFiles`); only SIGKILL can leave it.
 public enum AtomicFile {
-    public static func write(_ bytes: [UInt8], to path: String) throws(ImageError) {
-        let (directory, name) = split(path)
-        guard !name.isEmpty else { throw .fileWriteFailed(path: path, operation: "open", reason: "the path names a directory") }
-        let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 16)
-        let prefix = directory.map { $0.hasSuffix("/") ? $0 : $0 + "/" } ?? ""
-        let temporary = prefix + ".\(name).tmp-\(getpid())-\(suffix)"
+    /// Test hooks (in-process): fail after this many bytes, or skip `O_TMPFILE`.
+    struct Faults {
+        var failAfterBytes: Int? = nil
+        var useTmpFile = true
+        static let none = Faults()
+    }
 
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    public static func write(_ bytes: [UInt8], to path: String) throws(ImageError) {
+        try write(bytes, to: path, faults: .fromEnvironment)
+    }
+
+    static func write(_ bytes: [UInt8], to path: String, faults: Faults) throws(ImageError) {
+        let target = try OutputTarget.resolve(path)
+        let (directory, name) = split(target.path)
+        let dirPath = directory ?? "."
+        if faults.useTmpFile, let fd = openUnnamed(in: dirPath, mode: target.mode) {
+            var linked = false
+            defer { if !linked { close(fd) } }
+            try fill(fd, bytes, path: path, keepMode: target.exists ? target.mode : nil, faults: faults)
+            if try publishUnnamed(fd, target: target, directory: directory, name: name, reportAs: path) {
+                linked = true
+                close(fd)
+                syncDirectory(dirPath)
+                return
+            }
+            // linkat could not name it (no /proc): write again through a named file.
+        }
+        try writeNamed(bytes, target: target, directory: directory, name: name, reportAs: path, faults: faults)
+        syncDirectory(dirPath)
+    }
+
+    // MARK: - O_TMPFILE
+
+    /// A file holding `bytes` that has no name (in `directory`), open read-write
+    /// at the returned descriptor: it disappears when the last descriptor or
+    /// mapping of it goes, however the process ends. nil where unsupported.
+    /// (`bench` maps its random models from one, as a user's weights file.)
+    public static func unnamedCopy(of bytes: [UInt8], in directory: String) -> Int32? {
+        guard let fd = openUnnamed(in: directory, mode: 0o600, access: O_RDWR) else { return nil }
+        do {
+            try fill(fd, bytes, path: directory, keepMode: nil, faults: .none)
+            return fd
+        } catch {
+            close(fd)
+            return nil
+        }
+    }
+
+    /// An unnamed regular file in `directory`, or nil where unsupported.
+    private static func openUnnamed(in directory: String, mode: mode_t, access: Int32 = O_WRONLY) -> Int32? {
+        #if os(Linux)
+        // <fcntl.h>'s O_TMPFILE (__O_TMPFILE | O_DIRECTORY); Swift does not import the macro.
+        let oTmpFile: Int32 = 0o20000000 | O_DIRECTORY
+        let fd = open(directory, oTmpFile | access | O_CLOEXEC, mode)
+        return fd >= 0 ? fd : nil
+        #else
+        return nil
+        #endif
+    }
+
+    /// Gives the written unnamed file its name. False: linkat is unavailable
+    /// here (the caller falls back); throws for real failures.
+    private static func publishUnnamed(_ fd: Int32, target: OutputTarget, directory: String?, name: String,
+                                       reportAs path: String) throws(ImageError) -> Bool {
+        let procPath = "/proc/self/fd/\(fd)"
+        if !target.exists {
+            if linkat(AT_FDCWD, procPath, AT_FDCWD, target.path, AT_SYMLINK_FOLLOW) == 0 { return true }
+            if errno == ENOENT || errno == EPERM || errno == EOPNOTSUPP { return false }
+            guard errno == EEXIST else { throw failure(path, "link") }
+            // Something appeared meanwhile: apply the rule to it again, then replace.
+            let again = try OutputTarget.resolve(path)
+            guard again.path == target.path else { throw .outputRefused(path: path, reason: "it changed while being written") }
+        }
+        let temporary = temporaryName(directory: directory, name: name)
+        guard linkat(AT_FDCWD, procPath, AT_FDCWD, temporary, AT_SYMLINK_FOLLOW) == 0 else {
+            if errno == ENOENT || errno == EPERM || errno == EOPNOTSUPP { return false }
+            throw failure(path, "link")
+        }
+        try replace(temporary: temporary, target: target.path, reportAs: path)
+        return true
+    }
+
+    // MARK: - Named temporary file (fallback)
+
+    private static func writeNamed(_ bytes: [UInt8], target: OutputTarget, directory: String?, name: String,
+                                   reportAs path: String, faults: Faults) throws(ImageError) {
+        let temporary = temporaryName(directory: directory, name: name)
+        let token = TemporaryFiles.register(temporary)
+        defer { TemporaryFiles.unregister(token) }
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, target.mode)
         guard fd >= 0 else { throw failure(path, "create temporary file in \(directory ?? ".")") }
         var closed = false
         var renamed = false
@@ -23,26 +117,69 @@ public enum AtomicFile {
             if !closed { close(fd) }
             if !renamed { unlink(temporary) }
         }
+        try fill(fd, bytes, path: path, keepMode: target.exists ? target.mode : nil, faults: faults)
+        closed = true
+        guard close(fd) == 0 else { throw failure(path, "close") }
+        try replace(temporary: temporary, target: target.path, reportAs: path)
+        renamed = true
+    }
 
+    // MARK: - Shared steps
+
+    /// Writes all of `bytes`, gives a replacement the old file's permission bits
+    /// (a new file gets 0o644 less the umask) and fsyncs. `faults` may stop it part-way (tests) or pause it
+    /// (MSG_GEN_TEST_WRITE_PAUSE, for the subprocess kill test).
+    private static func fill(_ fd: Int32, _ bytes: [UInt8], path: String, keepMode: mode_t?, faults: Faults) throws(ImageError) {
+        let marker = TestPause.marker
+        let half = bytes.count / 2
+        if let marker, half == 0 { TestPause.signalAndWait(marker) }
         var written = 0
         while written < bytes.count {
-            let n = bytes.withUnsafeBytes { raw in
-                systemWrite(fd, raw.baseAddress! + written, raw.count - written)
+            var end = marker != nil && written < half ? half : bytes.count
+            if let limit = faults.failAfterBytes {
+                guard written < limit else {
+                    errno = EIO
+                    throw failure(path, "write (injected failure after \(limit) bytes)")
+                }
+                end = min(end, limit)
             }
+            let n = bytes.withUnsafeBytes { raw in systemWrite(fd, raw.baseAddress! + written, end - written) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw failure(path, "write")
             }
             written += n
+            if let marker, written == half { TestPause.signalAndWait(marker) }
         }
+        if let keepMode { guard fchmod(fd, keepMode) == 0 else { throw failure(path, "chmod") } }
         guard fsync(fd) == 0 else { throw failure(path, "fsync") }
-        closed = true
-        guard close(fd) == 0 else { throw failure(path, "close") }
-        guard rename(temporary, path) == 0 else { throw failure(path, "rename") }
-        renamed = true
+    }
 
-        // Make the rename itself durable; a failure here cannot undo the write.
-        let dirfd = open(directory ?? ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    /// `rename(temporary, target)` after checking the target is still what the
+    /// rule allows (a regular file or nothing); the temporary is removed on failure.
+    private static func replace(temporary: String, target: String, reportAs path: String) throws(ImageError) {
+        let (kind, _) = OutputTarget.kind(of: target)
+        guard kind == .missing || kind == .regularFile else {
+            unlink(temporary)
+            throw .outputRefused(path: path, reason: "it became \(kind.rawValue) while being written")
+        }
+        guard rename(temporary, target) == 0 else {
+            let e = errno
+            unlink(temporary)
+            errno = e
+            throw failure(path, "rename")
+        }
+    }
+
+    private static func temporaryName(directory: String?, name: String) -> String {
+        let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        let prefix = directory.map { $0.hasSuffix("/") ? $0 : $0 + "/" } ?? ""
+        return prefix + ".\(name).tmp-\(getpid())-\(suffix)"
+    }
+
+    /// Makes the new name itself durable; a failure here cannot undo the write.
+    private static func syncDirectory(_ directory: String) {
+        let dirfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dirfd >= 0 {
             _ = fsync(dirfd)
             close(dirfd)
@@ -67,5 +204,29 @@ public enum AtomicFile {
 
     private static func failure(_ path: String, _ operation: String) -> ImageError {
         .fileWriteFailed(path: path, operation: operation, reason: String(cString: strerror(errno)))
+    }
+}
+
+extension AtomicFile.Faults {
+    /// `MSG_GEN_TEST_NO_TMPFILE=1` forces the named-temporary path (subprocess tests).
+    static var fromEnvironment: Self {
+        var f = Self()
+        if let v = getenv("MSG_GEN_TEST_NO_TMPFILE"), String(cString: v) == "1" { f.useTmpFile = false }
+        return f
+    }
+}
+
+/// `MSG_GEN_TEST_WRITE_PAUSE=FILE`: halfway through a write, create FILE and
+/// stop until killed, so a test can signal a process mid-write without timing.
+enum TestPause {
+    static var marker: String? {
+        guard let v = getenv("MSG_GEN_TEST_WRITE_PAUSE"), v.pointee != 0 else { return nil }
+        return String(cString: v)
+    }
+
+    static func signalAndWait(_ marker: String) -> Never {
+        let fd = open(marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if fd >= 0 { close(fd) }
+        while true { pause() }
     }
 }

@@ -22,6 +22,9 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
     case npySizeMismatch(expected: Int, actual: Int)
     /// A file system step (`operation`) failed for `path`; `reason` is the errno text.
     case fileWriteFailed(path: String, operation: String, reason: String)
+    /// An output path msg-gen will not write to (a device, FIFO, socket,
+    /// directory, dangling link...): `reason` names the kind (OutputTarget's rule).
+    case outputRefused(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -53,6 +56,8 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
             return ".npy data is \(actual) bytes, the header's shape needs exactly \(expected)"
         case .fileWriteFailed(let path, let operation, let reason):
             return "cannot write \(path): \(operation) failed: \(reason)"
+        case .outputRefused(let path, let reason):
+            return "will not write \(path): \(reason)"
         }
     }
 }

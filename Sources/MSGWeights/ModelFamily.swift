@@ -5,12 +5,13 @@ public enum ModelFamily: String, Sendable, CaseIterable {
     case msgProGAN = "msg-progan"
     case msgStyleGAN = "msg-stylegan"
 
-    /// Upstream variables a file may carry that no part of the generator uses
-    /// (FORMAT.md: "may be present and are ignored").
+    /// Upstream variables a file may carry that are not weights: left out of
+    /// the tensor-set check and the parameter count. For msg-stylegan these are
+    /// StyleGAN v1's progressive-growing levels, which `ProgressiveLod` reads.
     public var ignoredTensorNames: Set<String> {
         switch self {
         case .msgProGAN: return []
-        case .msgStyleGAN: return ["G_synthesis/lod"] // StyleGAN v1's progressive-growing level
+        case .msgStyleGAN: return Set(ProgressiveLod.tensorNames)
         }
     }
 }

@@ -21,6 +21,9 @@ public struct ModelFile: Sendable {
     public let license: String?
     /// `msg-gen.source`: where the weights came from.
     public let sourceNote: String?
+    /// The progressive-growing level a StyleGAN v1 snapshot was saved at
+    /// (nil when the file stores none; always nil for msg-progan).
+    public let progressiveLod: ProgressiveLod?
 
     /// The container the weights were read from: `.safetensors`, or the
     /// upstream one an imported file came in.
@@ -63,6 +66,11 @@ public struct ModelFile: Sendable {
         self.dataset = file.metadata[Self.datasetKey]
         self.license = file.metadata[Self.licenseKey]
         self.sourceNote = file.metadata[Self.sourceKey]
+        if case .styleGAN(let c) = config {
+            self.progressiveLod = try ProgressiveLod.read(file: file, config: c)
+        } else {
+            self.progressiveLod = nil
+        }
     }
 
     /// Elements in all tensors the generator uses (stored noise and

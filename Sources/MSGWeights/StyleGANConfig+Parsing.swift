@@ -53,6 +53,22 @@ extension StyleGANConfig {
             if let v = try r.string(key) { try r.check(v == "lrelu", key, "'\(v)' is not supported (only 'lrelu')") }
         }
         if let v = try r.bool("normalize_latents") { try r.check(v, "normalize_latents", "false is not supported") }
+        if let v = try r.string("structure") {
+            guard let s = SynthesisStructure(rawValue: v) else {
+                throw .invalidConfigValue(file: r.source, key: "structure", reason: "unknown value '\(v)' (expected auto, fixed, linear or recursive)")
+            }
+            c.structure = s
+        }
+        // Upstream state that would change the picture and that msg-gen does not model: refused by name.
+        if let v = try r.string("dtype") {
+            try r.check(v == "float32", "dtype", "'\(v)' is not supported (msg-gen computes in float32, upstream's default)")
+        }
+        if let v = try r.bool("is_training") {
+            try r.check(!v, "is_training", "true is not supported (a network built for training: upstream would skip truncation)")
+        }
+        if let v = try r.bool("is_validation") {
+            try r.check(!v, "is_validation", "true is not supported (upstream would truncate with truncation_psi_val / truncation_cutoff_val)")
+        }
         return c
     }
 

@@ -6,6 +6,12 @@ import Darwin
 
 // MARK: - FusedScale
 
+/// Upstream G_synthesis's `structure`: 'fixed' has no progressive growing
+/// (ignores `lod`); 'linear' and 'recursive' ('auto' picks it) honour it.
+public enum SynthesisStructure: String, Sendable, Equatable, CaseIterable {
+    case auto, fixed, linear, recursive
+}
+
 /// Upstream's `fused_scale`: `True`, `False` or `'auto'`.
 public enum FusedScale: String, Sendable, Equatable {
     case yes, no, auto
@@ -41,6 +47,8 @@ public struct StyleGANConfig: Sendable, Equatable {
     public var truncationPsi: Double? = 0.7
     /// nil: no truncation (JSON null, upstream None).
     public var truncationCutoff: Int? = 8
+    /// How a stored progressive-growing `lod` is applied (`ProgressiveLod`).
+    public var structure: SynthesisStructure = .auto
 
     /// All other keys take the upstream defaults.
     public init(resolution: Int) {
@@ -158,6 +166,8 @@ public struct StyleGANConfig: Sendable, Equatable {
         case .auto: fused = JSONText.quoted("auto")
         }
         let blur = blurFilter.isEmpty ? "null" : "[" + blurFilter.map(JSONText.number).joined(separator: ",") + "]"
+        // `structure` only when not the default, so files without it keep their bytes.
+        let extra: [(String, String)] = structure == .auto ? [] : [("structure", JSONText.quoted(structure.rawValue))]
         return JSONText.object([
             ("resolution", String(resolution)),
             ("latent_size", String(latentSize)),
@@ -178,6 +188,6 @@ public struct StyleGANConfig: Sendable, Equatable {
             ("fused_scale", fused),
             ("truncation_psi", truncationPsi.map(JSONText.number) ?? "null"),
             ("truncation_cutoff", truncationCutoff.map(String.init) ?? "null"),
-        ])
+        ] + extra)
     }
 }

@@ -7,6 +7,7 @@ struct Entry {
         // Before anything touches OpenBLAS: re-exec with its fast kernels if it
         // fell back to a generic core (Debian's 0.3.21 does on AVX-512 CPUs).
         BLAS.ensureFastCore()
-        await MSGGenCommand.main()
+        // Negative numbers inside list options (NegativeNumbers): --batches 1 -8.
+        await MSGGenCommand.main(NegativeNumbers.attach(Array(CommandLine.arguments.dropFirst())))
     }
 }

@@ -91,10 +91,14 @@ import Testing
         _ = try ModelFile(file: try SafeTensorsFile(bytes: modelBytes(.styleGAN(c)), source: src), fallbackName: "x")
     }
 
-    @Test func styleGANv1LodIsIgnored() throws {
-        let bytes = modelBytes(.styleGAN(smallStyleGAN), edit: { $0.append(("G_synthesis/lod", [])) })
+    @Test func styleGANv1LodIsAccepted() throws {
+        // A scalar level in 0 ... log2(R) - 2 (ProgressiveLodFileTests has the rule).
+        var entries = smallStyleGAN.expectedTensors().enumerated().map { entry($1.name, $1.shape, seed: $0) }
+        entries.append(.init(name: "G_synthesis/lod", shape: [], floats: [0]))
+        let bytes = SafeTensorsWriter.encode(entries, metadata: metadata(.styleGAN(smallStyleGAN)))
         let model = try ModelFile(file: try SafeTensorsFile(bytes: bytes, source: src), fallbackName: "x")
         #expect(model.file.tensors["G_synthesis/lod"] != nil)
+        #expect(model.progressiveLod?.effective == 0)
     }
 
     @Test func openFromPath() throws {
@@ -128,8 +132,8 @@ import Testing
     }
 
     @Test func styleGANDefaultsFromMissingKeys() throws {
-        let parsed = try ModelConfig.parse(family: .msgStyleGAN, json: "{\"resolution\":64,\"structure\":\"fixed\"}", source: src)
-        #expect(parsed == .styleGAN(StyleGANConfig(resolution: 64)))
+        let parsed = try ModelConfig.parse(family: .msgStyleGAN, json: "{\"resolution\":64,\"randomize_noise\":false}", source: src)
+        #expect(parsed == .styleGAN(StyleGANConfig(resolution: 64)))   // unknown keys ignored ("structure" is read: ProgressiveLodFileTests)
         guard case .styleGAN(let c) = parsed else { return }
         #expect(c.truncationPsi == 0.7 && c.truncationCutoff == 8 && c.fusedScale == .auto && c.blurFilter == [1, 2, 1])
         #expect(c.mappingLrmul == 0.01 && c.latentSize == 512 && c.fmapBase == 8192)

@@ -288,6 +288,29 @@ def test_noise_rule():
     check("random noise shapes", [x.shape for x in n] == [(1, 1, 4, 4)] * 2 + [(1, 1, 8, 8)] * 2)
 
 
+def linear_structure_output(outs, R2, lod):
+    """StyleGAN v1's 'linear' G_synthesis, written out independently of
+    progressive_output: images_out = torgb(2); for each res, upscale it and
+    lerp_clip(torgb(res), images_out, lod - (R2 - res))."""
+    img = outs[0]
+    for res in range(3, R2 + 1):
+        up = stylegan.upscale2d(img)
+        t = min(max(lod - (R2 - res), 0.0), 1.0)
+        img = outs[res - 2] + (up - outs[res - 2]) * t
+    return img
+
+
+def test_progressive_lod():
+    cfg = stylegan.full_config({"resolution": 32})
+    rng = np.random.default_rng(5)
+    outs = [rng.normal(size=(3, r, r)) for r in (4, 8, 16, 32)]
+    for lod in [0.0, 0.25, 1.0, 1.5, 2.0, 2.75, 3.0]:
+        a = stylegan.progressive_output(outs, cfg, lod)
+        b = linear_structure_output(outs, 5, lod)
+        check(f"progressive_output (recursive) = linear structure at lod {lod}", np.max(np.abs(a - b)) < 1e-12)
+    check("lod 0 is the finished network's output", np.array_equal(stylegan.progressive_output(outs, cfg, 0), outs[3]))
+
+
 if __name__ == "__main__":
     test_safetensors()
     test_conv()
@@ -296,6 +319,7 @@ if __name__ == "__main__":
     test_blur_and_norm()
     test_fused_identity()
     test_noise_rule()
+    test_progressive_lod()
     test_stylegan_fixtures()
     print(f"\n{len(failures)} failure(s)")
     sys.exit(1 if failures else 0)

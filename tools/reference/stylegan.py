@@ -307,6 +307,36 @@ def synthesize(W, cfg, w, noise, fused_override=None):
     return outs
 
 
+def progressive_output(outs, cfg, lod):
+    """The full-resolution image StyleGAN v1's G_synthesis returns when its
+    `lod` variable is `lod` (structure 'recursive', what Gs.run builds; 'linear'
+    agrees to float rounding for 0 <= lod <= log2(R) - 2). outs: to-RGB outputs [3, r, r] for
+    r = 4..R (synthesize's list). Written from networks_stylegan.py's grow():
+
+        grow(x, res, lod):  y = block(res, x)
+            lod_in < lod (and lod > 0): grow(y, res + 1, lod - 1)
+            lod_in > lod: upscale2d(lerp(torgb(res, y), upscale2d(torgb(res - 1, x)), lod_in - lod), 2**lod)
+            else:         upscale2d(torgb(res, y), 2**lod)
+
+    lerp(a, b, t) = a + (b - a) * t (tflib.lerp, unclipped), upscale2d nearest."""
+    R2 = log2_res(cfg)
+    lod = float(lod)
+    for res in range(3, R2 + 1):
+        level = R2 - res
+        if lod < level and level > 0:
+            continue
+        a = outs[res - 2]
+        if lod > level:
+            b = upscale2d(outs[res - 3])
+            img = a + (b - a) * (lod - level)
+        else:
+            img = a
+        for _ in range(level):
+            img = upscale2d(img)
+        return img
+    raise AssertionError("unreachable: the loop returns at res = log2(R)")
+
+
 def render(W, cfg, seed, psi, cutoff, noise_mode, noise_seed=None):
     """-> (w [num_layers, D], outputs)."""
     w = dlatents(W, cfg, seed, psi, cutoff)

@@ -326,7 +326,7 @@ class StyleGANGenerator(nn.Module):
 
     def load_tensors(self, tensors):
         names = set(self.export_tensors())
-        extra = set(tensors) - names - {"G_synthesis/lod"}
+        extra = set(tensors) - names - {"G_synthesis/lod", "lod"}  # progressive-growing levels, not weights
         missing = names - set(tensors)
         assert not missing and not extra, (sorted(missing)[:5], sorted(extra)[:5])
         with torch.no_grad():

@@ -14,6 +14,13 @@ Tests/MSGGenTests/Fixtures/stylegan-32.safetensors, so an imported Gs must
 render its expected outputs. G shares Gs's arrays (small file); D is a stub.
 `build_module_src` is source that would raise if anyone executed it.
 Output: Tests/MSGGenTests/Fixtures/upstream/stylegan-32.pkl
+
+Also a snapshot saved mid progressive growing: the same networks with
+Gs's `lod` and `G_synthesis/lod` at 1.5 (upstream/stylegan-32-lod1.5.pkl),
+and upstream/stylegan-32-lod1.5.expected.safetensors: for every case of the
+golden stylegan-32 fixture, the float64 reference's full-resolution output at
+that lod (tools/reference/stylegan.py progressive_output, the rule of
+StyleGAN v1's G_synthesis), `out/<case id>/32`.
 """
 
 import io
@@ -29,6 +36,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tools", "reference"))
 import safetensors_io as st  # noqa: E402
+import stylegan  # noqa: E402
 
 FIXTURES = os.path.join(ROOT, "Tests", "MSGGenTests", "Fixtures")
 OUT = os.path.join(FIXTURES, "upstream", "stylegan-32.pkl")
@@ -77,8 +85,9 @@ class OldNumpyPickler(pickle._Pickler):
     dispatch = dict(pickle._Pickler.dispatch)
 
 
-def gan_tuple(arrays, config):
-    """(G, D, Gs) for FORMAT.md-named float32 arrays and their msg-gen config."""
+def gan_tuple(arrays, config, lod=0.0):
+    """(G, D, Gs) for FORMAT.md-named float32 arrays and their msg-gen config;
+    `lod`: the progressive-growing level G_style and G_synthesis hold."""
 
     def scope(prefix):
         names = sorted(k[len(prefix):] for k in arrays if k.startswith(prefix))
@@ -86,7 +95,7 @@ def gan_tuple(arrays, config):
 
     # Static kwargs as train.py passes them to G_style; blur_filter as a list, as upstream writes it.
     kwargs = dict(num_channels=3, label_size=0, structure="auto", **config)
-    lod = np.float32(0.0).reshape(())
+    lod = np.float32(lod).reshape(())
     num_layers = 2 * int(np.log2(config["resolution"])) - 2
     mapping = Network("G_mapping", dict(kwargs, dlatent_broadcast=num_layers), {},
                       "training.networks_stylegan.G_mapping", scope("G_mapping/"))
@@ -118,6 +127,24 @@ def main():
     with open(OUT, "wb") as f:
         f.write(data)
     print(f"{OUT}: {len(data)} bytes")
+
+    # Mid progressive growing: lod 1.5 (between the 8x8 and 16x16 outputs of the 32 px model).
+    lod = 1.5
+    lod_out = os.path.join(os.path.dirname(OUT), "stylegan-32-lod1.5.pkl")
+    with open(lod_out, "wb") as f:
+        f.write(dumps(gan_tuple(arrays, config, lod=lod)))
+    print(f"{lod_out}: {os.path.getsize(lod_out)} bytes")
+    _, emeta, _ = st.load_file(os.path.join(FIXTURES, "stylegan-32.expected.safetensors"))
+    cases = json.loads(emeta["cases"])
+    cfg = stylegan.full_config(config)
+    R = cfg["resolution"]
+    expected = {}
+    for c in cases:
+        _, outs = stylegan.render(tensors, cfg, c["seed"], c["psi"], c["cutoff"], c["noise"], c["noise_seed"])
+        expected[f"out/{c['id']}/{R}"] = np.float32(stylegan.progressive_output(outs, cfg, lod))
+    exp_path = os.path.join(os.path.dirname(OUT), "stylegan-32-lod1.5.expected.safetensors")
+    st.save_file(exp_path, expected, {"cases": json.dumps(cases), "lod": str(lod)})
+    print(f"{exp_path}: {os.path.getsize(exp_path)} bytes")
 
     # Hostile: 20 levels of networks whose 3 components are one shared network
     # (3^20 paths through a small DAG; a reader must not walk it path by path).

@@ -19,9 +19,9 @@ enum StyleGANImporter {
     /// The name rules: scope -> prefix of the FORMAT.md name; `drop` lists the
     /// variables of that scope that are deliberately left out.
     static let rules: [(scope: Scope, prefix: String, drop: Set<String>)] = [
-        // dlatent_avg; `lod` is G_style's training-time progressive-growing level
-        // (a scalar that rendering never reads; FORMAT.md has no name for it).
-        (.own, "", ["lod"]),
+        // dlatent_avg, and `lod`: G_style's progressive-growing level, which Gs.run
+        // assigns to G_synthesis/lod before rendering (ProgressiveLod reads both).
+        (.own, "", []),
         // Dense{k}/weight, Dense{k}/bias.
         (.component(key: "mapping", networkName: "G_mapping"), "G_mapping/", []),
         // {r}x{r}/..., ToRGB_lod{n}/..., noise{l}, lod (ignored by the loader, FORMAT.md).
@@ -34,6 +34,7 @@ enum StyleGANImporter {
         "fmap_base", "fmap_decay", "fmap_max", "use_wscale", "use_noise", "use_instance_norm",
         "use_pixel_norm", "use_styles", "const_input_layer", "blur_filter", "fused_scale",
         "truncation_psi", "truncation_cutoff",
+        "structure", "dtype", "is_training", "is_validation",
         "num_channels", "label_size", "nonlinearity", "mapping_nonlinearity", "normalize_latents",
     ]
 
