@@ -3,10 +3,13 @@
 public enum SeedList {
     /// Most images one command renders (grids and seed lists alike).
     public static let maxCount = 1024
+    /// Most seeds of a render into one file per seed (nothing is held in
+    /// memory per seed but the list itself: 4 MiB).
+    public static let maxFileCount = 1 << 20
 
-    public static func range(start: UInt32, count: Int) throws(CLIError) -> [UInt32] {
-        guard count >= 1 && count <= maxCount else {
-            throw .badSeeds("--grid must be between 1 and \(maxCount), got \(count)")
+    public static func range(start: UInt32, count: Int, limit: Int = maxCount) throws(CLIError) -> [UInt32] {
+        guard count >= 1 && count <= limit else {
+            throw .badSeeds("--grid must be between 1 and \(limit), got \(count)")
         }
         let last = UInt64(start) + UInt64(count) - 1
         guard last <= UInt64(UInt32.max) else {
@@ -16,7 +19,7 @@ public enum SeedList {
     }
 
     /// "1,5,10-19" -> [1, 5, 10, 11, ..., 19]; order kept, duplicates allowed.
-    public static func parse(_ text: String) throws(CLIError) -> [UInt32] {
+    public static func parse(_ text: String, limit: Int = maxCount) throws(CLIError) -> [UInt32] {
         var seeds: [UInt32] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             let p = part.trimmingCharacters(in: " ")
@@ -26,8 +29,8 @@ public enum SeedList {
             }
             let lo = try seed(bounds[0]), hi = bounds.count == 2 ? try seed(bounds[1]) : lo
             guard lo <= hi else { throw .badSeeds("--seeds: range \(p) runs backwards") }
-            guard UInt64(hi - lo) + 1 + UInt64(seeds.count) <= UInt64(maxCount) else {
-                throw .badSeeds("--seeds: more than \(maxCount) seeds")
+            guard UInt64(hi - lo) + 1 + UInt64(seeds.count) <= UInt64(limit) else {
+                throw .badSeeds("--seeds: more than \(limit) seeds")
             }
             seeds.append(contentsOf: lo...hi)
         }
