@@ -57,7 +57,9 @@ wait_http() {   # $1: URL; up to 30 s
 echo "== image $tag: $("${podman[@]}" image inspect --format '{{.Size}}' "$tag" | awk '{printf "%.1f MB", $1/1e6}') (podman image inspect)"
 "${podman[@]}" run -d --name "$name" "${run_flags[@]}" "$tag" serve --host 0.0.0.0 --port "$port" >/dev/null
 wait_http "http://127.0.0.1:$port/healthz" || fail "/healthz did not answer within 30 s"
-echo "ok   /healthz: $(curl -s -w ' -> %{http_code}' "http://127.0.0.1:$port/healthz" | tr -d '\n')"
+code=$(curl -s -o "$tmp/health.json" -w '%{http_code}' "http://127.0.0.1:$port/healthz")
+[[ $code == 200 ]] || fail "/healthz answered $code"
+echo "ok   /healthz: $code $(tr -d '\n ' < "$tmp/health.json")"
 code=$(curl -s -o "$tmp/ready.json" -w '%{http_code}' "http://127.0.0.1:$port/readyz")
 [[ $code == 200 ]] || fail "/readyz answered $code"
 echo "ok   /readyz: $code $(tr -d '\n ' < "$tmp/ready.json")"
