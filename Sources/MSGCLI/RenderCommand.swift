@@ -22,7 +22,7 @@ public struct RenderCommand: ParsableCommand {
     @Option(name: .long, help: "First seed (0 ... 4294967295).")
     public var seed: UInt32 = 0
 
-    @Option(name: .long, help: "Number of seeds from --seed on, one per grid cell (1 ... 1024).")
+    @Option(name: .long, help: "Number of seeds from --seed on, one per grid cell (1 ... 1024; up to 1048576 into per-seed files).")
     public var grid: Int = 1
 
     @Option(name: .long, help: "Explicit seeds, e.g. 1,5,10-19 (overrides --seed/--grid).")
