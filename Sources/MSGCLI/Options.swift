@@ -48,7 +48,7 @@ public struct OutputOptions: ParsableArguments {
     @Option(name: .long, help: "png (8-bit picture) or npy (raw float32 generator output).")
     public var format: OutputFormat = .png
 
-    @Option(name: .long, help: "Output file for png; output directory for npy (default: a name in the current directory).")
+    @Option(name: .long, help: "Output file for png, or a directory (DIR/ or an existing one) for one seedS.png per seed; output directory for npy (default: a name in the current directory).")
     public var out: String?
 
     @Flag(name: .long, help: "No progress line on stderr.")

@@ -13,7 +13,9 @@ public struct RenderCommand: ParsableCommand {
         discussion: """
         PNG: one seed gives one image, several give a grid (near-square, one seed per cell); \
         --scales all gives the multi-scale sheet (every scale of each seed, side by side). \
-        npy: --out DIR receives DIR/seedS-RxR.npy, float32 [3, R, R], the raw generator output.
+        npy: --out DIR receives DIR/seedS-RxR.npy, float32 [3, R, R], the raw generator output. \
+        png with --out DIR/ (a directory): one DIR/seedS.png per seed. Per-seed files allow up to 1048576 seeds, \
+        --shard K/N (part K of N, 0-based) and --skip-existing (resume).
         """
     )
 
@@ -21,7 +23,8 @@ public struct RenderCommand: ParsableCommand {
             transform: { try SeedList.seed(option: "--seed", $0) })
     public var seed: UInt32 = 0
 
-    @Option(name: .long, parsing: .unconditional, help: "Number of seeds from --seed on, one per grid cell (1 ... 1024).")
+    @Option(name: .long, parsing: .unconditional,
+            help: "Number of seeds from --seed on, one per grid cell (1 ... 1024; up to 1048576 into per-seed files).")
     public var grid: Int = 1
 
     @Option(name: .long, parsing: .unconditional, help: "Explicit seeds, e.g. 1,5,10-19 (overrides --seed/--grid).")
@@ -31,10 +34,17 @@ public struct RenderCommand: ParsableCommand {
     @OptionGroup(title: "MSG-StyleGAN") public var style: StyleOptions
     @OptionGroup public var compute: ComputeOptions
     @OptionGroup public var output: OutputOptions
+    @OptionGroup(title: "Bulk renders (one file per seed)") public var bulk: BulkOptions
 
     public init() {}
 
     public func run() throws {
+        if SeedFiles.isDirectoryOutput(format: output.format, out: output.out) {
+            return try renderFiles()
+        }
+        guard !bulk.isRequested else {
+            throw CLIError.badShard("--shard and --skip-existing need one file per seed: --format npy, or --format png with --out DIR/")
+        }
         let list = try seeds.map { try SeedList.parse($0) } ?? SeedList.range(start: seed, count: grid)
         let model = try model.load()
         let scaleIdx = try output.scales.indices(in: model)
@@ -43,29 +53,15 @@ public struct RenderCommand: ParsableCommand {
         defer { progress.finish() }
         let options = try style.renderOptions(for: model)
 
-        switch output.format {
-        case .npy:
-            let dir = output.out ?? "."
-            try Output.makeDirectory(dir)
-            try renderer.render(seeds: list, options: options) { i, scales in
-                for s in scaleIdx {
-                    let r = model.resolutions[s]
-                    try Output.writeNPY(scales[s], to: "\(dir)/seed\(list[i])-\(r)x\(r).npy")
-                }
-                progress.update(done: i + 1)
-            }
-            print(dir)
-        case .png:
-            try Output.checkPixelBudget(model: model, count: list.count, scales: scaleIdx)
-            var images = [[RGBImage]](repeating: [], count: list.count)
-            try renderer.render(seeds: list, options: options) { i, scales in
-                images[i] = try Pictures.images(scales, indices: scaleIdx)
-                progress.update(done: i + 1)
-            }
-            let png = try Pictures.seedsPNG(model: model, seeds: list, options: options, scales: output.scales, images: images)
-            let path = output.out ?? Output.defaultName(model: model, seeds: list, scales: output.scales)
-            try Output.writePNGBytes(png, to: path)
-            print(path)
+        try Output.checkPixelBudget(model: model, count: list.count, scales: scaleIdx)
+        var images = [[RGBImage]](repeating: [], count: list.count)
+        try renderer.render(seeds: list, options: options) { i, scales in
+            images[i] = try Pictures.images(scales, indices: scaleIdx)
+            progress.update(done: i + 1)
         }
+        let png = try Pictures.seedsPNG(model: model, seeds: list, options: options, scales: output.scales, images: images)
+        let path = output.out ?? Output.defaultName(model: model, seeds: list, scales: output.scales)
+        try Output.writePNGBytes(png, to: path)
+        print(path)
     }
 }

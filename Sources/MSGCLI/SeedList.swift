@@ -3,10 +3,13 @@
 public enum SeedList {
     /// Most images one command renders (grids and seed lists alike).
     public static let maxCount = 1024
+    /// Most seeds of a render into one file per seed (nothing is held in
+    /// memory per seed but the list itself: 4 MiB).
+    public static let maxFileCount = 1 << 20
 
-    public static func range(start: UInt32, count: Int) throws(CLIError) -> [UInt32] {
-        guard count >= 1 && count <= maxCount else {
-            throw .badSeeds("--grid must be between 1 and \(maxCount), got \(count)")
+    public static func range(start: UInt32, count: Int, limit: Int = maxCount) throws(CLIError) -> [UInt32] {
+        guard count >= 1 && count <= limit else {
+            throw .badSeeds("--grid must be between 1 and \(limit), got \(count)")
         }
         let last = UInt64(start) + UInt64(count) - 1
         guard last <= UInt64(UInt32.max) else {
@@ -16,8 +19,9 @@ public enum SeedList {
     }
 
     /// "1,5,10-19" -> [1, 5, 10, 11, ..., 19]; order kept, duplicates allowed.
-    /// `option` names the flag in errors (`--seeds`, or mix's `--rows` / `--cols`).
-    public static func parse(_ text: String, option: String = "--seeds") throws(CLIError) -> [UInt32] {
+    /// `option` names the flag in errors (`--seeds`, or mix's `--rows` / `--cols`); `limit` caps the count
+    /// (`maxCount` for one picture, `maxFileCount` for per-seed files).
+    public static func parse(_ text: String, option: String = "--seeds", limit: Int = maxCount) throws(CLIError) -> [UInt32] {
         var seeds: [UInt32] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             let p = part.trimmingCharacters(in: " ")
@@ -27,8 +31,8 @@ public enum SeedList {
             }
             let lo = try seed(bounds[0], option), hi = bounds.count == 2 ? try seed(bounds[1], option) : lo
             guard lo <= hi else { throw .badSeeds("\(option): range \(p) runs backwards") }
-            guard UInt64(hi - lo) + 1 + UInt64(seeds.count) <= UInt64(maxCount) else {
-                throw .badSeeds("\(option): more than \(maxCount) seeds")
+            guard UInt64(hi - lo) + 1 + UInt64(seeds.count) <= UInt64(limit) else {
+                throw .badSeeds("\(option): more than \(limit) seeds")
             }
             seeds.append(contentsOf: lo...hi)
         }
