@@ -223,7 +223,7 @@ final class ResultBox<R>: @unchecked Sendable {
     /// (repeated entries count every time): refused before any byte is copied.
     @Test func storageReadBeyondItsSizeByRepeatedReferencesIsRefused() throws {
         // {'a': T(storage '0', size (2,)), 'b': T(storage '0', size (2,))} with a 2-element storage.
-        let bytes = try legacyStateDict(["a", "b"], elements: 2, storageElements: 2)
+        let bytes = try legacyStateDict([("a", [0x4B, 2, 0x85], [0x4B, 1, 0x85]), ("b", [0x4B, 2, 0x85], [0x4B, 1, 0x85])], storageElements: 2)
         guard case .invalidCheckpoint(_, "b", let reason)? = weightsError({ _ = try ModelImporter.convert(bytes: bytes, label: "r.pth") }) else {
             Issue.record("repeated references not refused"); return
         }
@@ -258,26 +258,27 @@ final class ResultBox<R>: @unchecked Sendable {
         }
         #expect(reason.contains("at most \(TorchCheckpoint.maxPickleBytes) here"), "\(reason)")
     }
+}
 
-    /// A legacy torch file: the real header pickles, then `{name: _rebuild_tensor_v2(('storage',
-    /// torch.FloatStorage, '0', 'cpu', n), 0, (elements,), (1,), False, {}) ...}`, the key list and storage '0'.
-    func legacyStateDict(_ names: [String], elements: Int, storageElements: Int) throws -> [UInt8] {
-        let legacy = Array(try Data(contentsOf: FuzzCorpusReplayTests.corpus.appendingPathComponent("FuzzPickle/progan-d1-l2-legacy.pth")))
-        let end = try legacy.withUnsafeBytes { raw -> Int in
-            var at = TorchCheckpoint.legacyMagic.count
-            for _ in 0..<2 { at = try PickleMachine.load(raw, start: at, source: "l").end }
-            return at
-        }
-        func s(_ t: String) -> [UInt8] { [0x8C, UInt8(t.utf8.count)] + Array(t.utf8) }
-        var obj: [UInt8] = [0x80, 0x04, 0x7D, 0x28]                 // {  MARK
-        for name in names {
-            obj += s(name) + s("torch._utils") + s("_rebuild_tensor_v2") + [0x93, 0x28]
-            obj += [0x28] + s("storage") + s("torch") + s("FloatStorage") + [0x93] + s("0") + s("cpu") + [0x4B, UInt8(storageElements), 0x74, 0x51]
-            obj += [0x4B, 0] + [0x4B, UInt8(elements), 0x85] + [0x4B, 1, 0x85] + [0x89, 0x7D, 0x74, 0x52]
-        }
-        obj += [0x75, 0x2E]                                          // SETITEMS STOP
-        let keys: [UInt8] = [0x80, 0x02, 0x5D] + [0x8C, 1] + Array("0".utf8) + [0x61, 0x2E]
-        let storage: [UInt8] = littleEndian(UInt64(storageElements)) + [UInt8](repeating: 0, count: 4 * storageElements)
-        return Array(legacy[..<end]) + obj + keys + storage
+/// A legacy torch file: the real header pickles of the committed seed, then
+/// `{name: _rebuild_tensor_v2(('storage', torch.FloatStorage, '0', 'cpu', n), 0, size, stride, False, {}) ...}`
+/// (`size` and `stride` given as pickled tuples), the key list and storage '0' of n zero floats.
+func legacyStateDict(_ tensors: [(name: String, size: [UInt8], stride: [UInt8])], storageElements: Int) throws -> [UInt8] {
+    let legacy = Array(try Data(contentsOf: FuzzCorpusReplayTests.corpus.appendingPathComponent("FuzzPickle/progan-d1-l2-legacy.pth")))
+    let end = try legacy.withUnsafeBytes { raw -> Int in
+        var at = TorchCheckpoint.legacyMagic.count
+        for _ in 0..<2 { at = try PickleMachine.load(raw, start: at, source: "l").end }
+        return at
     }
+    func s(_ t: String) -> [UInt8] { [0x8C, UInt8(t.utf8.count)] + Array(t.utf8) }
+    var obj: [UInt8] = [0x80, 0x04, 0x7D, 0x28]                 // {  MARK
+    for t in tensors {
+        obj += s(t.name) + s("torch._utils") + s("_rebuild_tensor_v2") + [0x93, 0x28]
+        obj += [0x28] + s("storage") + s("torch") + s("FloatStorage") + [0x93] + s("0") + s("cpu") + [0x4B, UInt8(storageElements), 0x74, 0x51]
+        obj += [0x4B, 0] + t.size + t.stride + [0x89, 0x7D, 0x74, 0x52]
+    }
+    obj += [0x75, 0x2E]                                          // SETITEMS STOP
+    let keys: [UInt8] = [0x80, 0x02, 0x5D] + [0x8C, 1] + Array("0".utf8) + [0x61, 0x2E]
+    let storage: [UInt8] = littleEndian(UInt64(storageElements)) + [UInt8](repeating: 0, count: 4 * storageElements)
+    return Array(legacy[..<end]) + obj + keys + storage
 }
