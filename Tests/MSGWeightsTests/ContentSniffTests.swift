@@ -102,6 +102,8 @@ struct TestZipMember {
     var bytes: [UInt8]
     var method: Int = 0
     var uncompressedSize: Int?
+    /// The CRC-32 of the uncompressed bytes; default: of `bytes`.
+    var crc: UInt32?
 }
 
 /// A zip archive of stored members, as `zip -0` writes it.
@@ -114,7 +116,7 @@ func zipArchive(_ members: [TestZipMember]) -> [UInt8] {
     func u32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
     var out: [UInt8] = [], central: [UInt8] = []
     for m in members {
-        let name = Array(m.name.utf8), crc = crc32(m.bytes)
+        let name = Array(m.name.utf8), crc = m.crc ?? crc32(m.bytes)
         let common = u16(20) + u16(0) + u16(m.method) + u16(0) + u16(0) + u32(crc) + u32(UInt32(m.bytes.count))
             + u32(UInt32(m.uncompressedSize ?? m.bytes.count)) + u16(name.count) + u16(0)
         central += u32(0x0201_4B50) + u16(20) + common + u16(0) + u16(0) + u16(0) + u32(0) + u32(UInt32(out.count)) + name

@@ -248,6 +248,56 @@ final class ResultBox<R>: @unchecked Sendable {
     }
 
     /// A pickle data.pkl may inflate to at most `maxPickleBytes`.
+    /// The FuzzTorchZip seed's data.pkl and storages (a depth-1 latent-2 ProGAN state_dict).
+    func seedSections() throws -> [[UInt8]] {
+        let seed = Array(try Data(contentsOf: FuzzCorpusReplayTests.corpus.appendingPathComponent("FuzzTorchZip/progan-d1-l2-stored.bin")))
+        var sections: [[UInt8]] = [[]]
+        var i = 1
+        while i < seed.count {
+            if i + 4 <= seed.count, Array(seed[i..<(i + 4)]) == [0, 0x4D, 0x53, 0x47] { sections.append([]); i += 4 } else { sections[sections.count - 1].append(seed[i]); i += 1 }
+        }
+        return sections
+    }
+
+    /// Raw deflate in stored blocks (BTYPE 00): a valid stream zlib inflates, written by hand.
+    func storedDeflate(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        var at = 0
+        repeat {
+            let n = min(65535, bytes.count - at), last: UInt8 = at + n == bytes.count ? 1 : 0
+            out += [last, UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8((~n >> 8) & 0xFF)] + bytes[at..<(at + n)]
+            at += n
+        } while at < bytes.count
+        return out
+    }
+
+    func deflatedCheckpoint(_ sections: [[UInt8]]) -> [UInt8] {
+        zipArchive([TestZipMember(name: "archive/data.pkl", bytes: sections[0])] + sections.dropFirst().enumerated().map { k, s in
+            var m = TestZipMember(name: "archive/data/\(k)", bytes: storedDeflate(s), method: 8, uncompressedSize: s.count)
+            m.crc = crc32(s)
+            return m
+        })
+    }
+
+    /// Deflated storages import to the same bytes as stored ones (each inflated once, then freed).
+    @Test func deflatedStoragesImportLikeStoredOnes() throws {
+        let sections = try seedSections()
+        let stored = try ModelImporter.convert(bytes: zipArchive([TestZipMember(name: "archive/data.pkl", bytes: sections[0])]
+            + sections.dropFirst().enumerated().map { TestZipMember(name: "archive/data/\($0)", bytes: $1) }), label: "s.pth")
+        let deflated = try ModelImporter.convert(bytes: deflatedCheckpoint(sections), label: "s.pth")
+        #expect(stored.bytes == deflated.bytes)
+    }
+
+    /// A deflated storage larger than its tensors need is refused before it is inflated.
+    @Test func deflatedStorageBeyondWhatItsTensorsNeedIsRefused() throws {
+        var sections = try seedSections()
+        sections[1] += [UInt8](repeating: 0, count: 60_000)
+        guard case .invalidCheckpoint(_, _, let reason)? = weightsError({ _ = try ModelImporter.convert(bytes: deflatedCheckpoint(sections), label: "d.pth") }) else {
+            Issue.record("not refused"); return
+        }
+        #expect(reason.contains("would inflate to"), "\(reason)")
+    }
+
     /// A deflated data.pkl claiming 17 MiB (within deflate's 1032:1 of its
     /// 17 000 bytes) is refused before anything is allocated.
     @Test func pickleInflationIsCapped() {
