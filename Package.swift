@@ -62,6 +62,7 @@ let package = Package(
         .executableTarget(name: "FuzzSafetensors", dependencies: ["MSGWeights"]),
         .executableTarget(name: "FuzzPickle", dependencies: ["MSGWeights"]),
         .executableTarget(name: "FuzzZip", dependencies: ["MSGWeights"]),
+        .executableTarget(name: "FuzzTorchZip", dependencies: ["MSGWeights", "CZlib"]),
 
         // MARK: - Tests
         .testTarget(name: "MSGTensorTests", dependencies: ["MSGTensor"]),

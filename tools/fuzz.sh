@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 mode=run
 if [ "${1:-}" = minimize ]; then mode=minimize; shift; seconds=0; else seconds="${1:-30}"; shift || true; fi
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzSafetensors FuzzPickle FuzzZip)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzSafetensors FuzzPickle FuzzZip FuzzTorchZip)
 
 # One product per build: `swift build` keeps only the last --product given.
 for t in "${targets[@]}"; do

@@ -1,17 +1,16 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 // MARK: - ByteStorage
 
-/// The bytes of a safetensors file: a read-only memory map (the weights are
-/// never copied into an Array) or an owned array for in-memory files.
+/// The bytes of a weights file: an open file read on demand with `pread`
+/// (`WeightsFile`: nothing of it stays resident, and a file changed while it
+/// is read is an error, never a signal), or an owned array for in-memory files
+/// (imported checkpoints, tests, fuzzing).
 final class ByteStorage: @unchecked Sendable {
     private enum Backing {
-        case mapped(UnsafeMutableRawPointer, Int)
+        case file(WeightsFile)
         case owned([UInt8])
+        /// The first bytes of a file not written yet (`count` in all): its
+        /// header, validated before the tensors are written.
+        case headerOnly([UInt8], count: Int)
     }
 
     private let backing: Backing
@@ -20,71 +19,84 @@ final class ByteStorage: @unchecked Sendable {
         backing = .owned(bytes)
     }
 
-    /// Maps `path` read-only. `size` must be > 0 (mmap refuses empty regions).
-    private init(mapping pointer: UnsafeMutableRawPointer, size: Int) {
-        backing = .mapped(pointer, size)
+    init(header: [UInt8], count: Int) {
+        backing = .headerOnly(header, count: count)
     }
 
-    deinit {
-        if case let .mapped(pointer, size) = backing {
-            munmap(pointer, size)
-        }
+    init(file: WeightsFile) {
+        backing = .file(file)
+    }
+
+    /// Opens a regular file without blocking (see `WeightsFile`).
+    static func open(path: String) throws(WeightsError) -> ByteStorage {
+        ByteStorage(file: try WeightsFile(path: path))
     }
 
     var count: Int {
         switch backing {
-        case let .mapped(_, size): return size
+        case let .file(f): return f.size
         case let .owned(bytes): return bytes.count
+        case let .headerOnly(_, count): return count
         }
     }
 
-    func withBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+    /// Copies the bytes at `range` (which the caller checked against `count`) into `out`.
+    func read(_ range: Range<Int>, into out: UnsafeMutableRawBufferPointer) throws(WeightsError) {
+        precondition(out.count == range.count)
         switch backing {
-        case let .mapped(pointer, size):
-            return try body(UnsafeRawBufferPointer(start: pointer, count: size))
-        case let .owned(bytes):
-            // withUnsafeBytes rethrows untyped; carry the typed error out by hand.
-            let result: Result<R, E> = bytes.withUnsafeBytes { raw in
-                do throws(E) { return .success(try body(raw)) } catch { return .failure(error) }
+        case let .file(f):
+            try f.read(into: out, at: range.lowerBound)
+        case let .owned(bytes), let .headerOnly(bytes, _):
+            guard range.upperBound <= bytes.count else {
+                throw .invalidCheckpoint(file: "(converted file)", key: nil, reason: "tensor bytes read before they were written")
             }
-            return try result.get()
+            bytes.withUnsafeBytes { raw in out.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[range])) }
         }
     }
 
-    /// Tells the kernel the mapped pages will not be read again soon (after the
-    /// engine folded its own copy of the weights), so they stop counting in the
-    /// resident set; a later read faults them back in from the file.
-    func releaseResidentPages() {
-        if case let .mapped(pointer, size) = backing {
-            _ = madvise(pointer, size, Int32(MADV_DONTNEED))
+    /// Calls `body` with the bytes at `range`: in place for owned bytes, read
+    /// into a temporary buffer for a file.
+    func withBytes<R, E: Error>(_ range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws -> R {
+        switch backing {
+        case let .file(f):
+            let bytes = try f.bytes(range)
+            return try bytes.withUnsafeBytes { try body($0) }
+        case let .owned(bytes), let .headerOnly(bytes, _):
+            guard range.upperBound <= bytes.count else {
+                throw WeightsError.invalidCheckpoint(file: "(converted file)", key: nil, reason: "tensor bytes read before they were written")
+            }
+            return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[range])) }
         }
     }
 
-    // MARK: - Opening a file
-
-    /// Opens and maps a regular file. An empty file gives empty owned storage
-    /// (mmap cannot map zero bytes; the parser then reports it as truncated).
-    static func map(path: String) throws(WeightsError) -> ByteStorage {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw .cannotOpen(file: path, reason: errnoText()) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .cannotOpen(file: path, reason: errnoText()) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw .cannotOpen(file: path, reason: "not a regular file")
+    /// The first `n` bytes (fewer when the file is shorter).
+    func prefix(_ n: Int) throws(WeightsError) -> [UInt8] {
+        let range = 0..<min(n, count)
+        switch backing {
+        case let .file(f): return try f.bytes(range)
+        case let .owned(bytes), let .headerOnly(bytes, _): return Array(bytes[min(range.lowerBound, bytes.count)..<min(range.upperBound, bytes.count)])
         }
-        guard let size = Int(exactly: info.st_size), size >= 0 else {
-            throw .cannotOpen(file: path, reason: "file size \(info.st_size) is not representable")
-        }
-        if size == 0 { return ByteStorage(bytes: []) }
-        let pointer = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
-        guard let pointer, pointer != UnsafeMutableRawPointer(bitPattern: -1) else {
-            throw .cannotOpen(file: path, reason: "mmap failed: \(errnoText())")
-        }
-        return ByteStorage(mapping: pointer, size: size)
     }
 
-    private static func errnoText() -> String {
-        String(cString: strerror(errno))
+    /// Every byte, owned: what the parsers of upstream containers (zip central
+    /// directory at the end, pickles) walk. For a file this is the one
+    /// transient copy an import costs; the file is checked unchanged after.
+    func allBytes() throws(WeightsError) -> [UInt8] {
+        switch backing {
+        case let .file(f): return try f.bytes(0..<f.size)
+        case let .owned(bytes): return bytes
+        case let .headerOnly(bytes, count): return bytes + [UInt8](repeating: 0, count: count - bytes.count)
+        }
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// `withUnsafeBytes` with the weights error type carried through
+    /// (the standard one rethrows untyped).
+    func withWeightsBytes<R>(_ body: (UnsafeRawBufferPointer) throws(WeightsError) -> R) throws(WeightsError) -> R {
+        let result: Result<R, WeightsError> = withUnsafeBytes { raw in
+            do throws(WeightsError) { return .success(try body(raw)) } catch { return .failure(error) }
+        }
+        return try result.get()
     }
 }

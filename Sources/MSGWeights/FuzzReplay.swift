@@ -14,8 +14,8 @@ public enum FuzzReplay {
         var count = 0
         for path in paths {
             for file in files(path) {
-                guard let storage = try? ByteStorage.map(path: file) else { continue }
-                body(storage.withBytes { Array($0) })
+                guard let bytes = try? ByteStorage.open(path: file).allBytes() else { continue }
+                body(bytes)
                 count += 1
             }
         }

@@ -29,17 +29,32 @@ public struct ModelFile: Sendable {
     /// upstream one an imported file came in.
     public private(set) var container: WeightsContainer = .safetensors
 
-    /// Maps and validates the file at `path`. The container is recognised by
-    /// content: safetensors loads directly; a BMSG-GAN `.pth` or a TF network
-    /// `.pkl` is imported in memory first (`ModelImporter`), exactly as
-    /// `msg-gen convert` would write it.
+    /// Opens and validates the file at `path`. The container is recognised by
+    /// content: safetensors loads directly (header now, tensors read with
+    /// `pread` when the engine asks); a BMSG-GAN `.pth` or a TF network `.pkl`
+    /// is read into memory and imported (`ModelImporter`), exactly as
+    /// `msg-gen convert` would write it. Content that is none of these is
+    /// `.unrecognizedContent`, saying what it looks like.
+    ///
+    /// Never blocks on a FIFO and never dies of a signal when the file changes
+    /// underneath it: see `WeightsFile`.
     public static func open(path: String) throws(WeightsError) -> ModelFile {
-        let storage = try ByteStorage.map(path: path)
-        let container = storage.withBytes { WeightsContainer.detect($0) }
+        let storage = try ByteStorage.open(path: path)
+        let head = try storage.prefix(ContentSniffer.prefixLength)
+        let container = head.withUnsafeBytes { WeightsContainer.detect($0) }
         if container == .safetensors {
-            return try ModelFile(file: try SafeTensorsFile(storage: storage, source: path), fallbackName: fileStem(path))
+            if let what = ContentSniffer.foreignContent(head, fileSize: storage.count) {
+                throw .unrecognizedContent(file: path, what: what)
+            }
+            let file: SafeTensorsFile
+            do {
+                file = try SafeTensorsFile(storage: storage, source: path)
+            } catch .offsetsOutOfRange(_, let tensor, let end, let dataSize) {
+                throw .unrecognizedContent(file: path, what: "a truncated safetensors file: \(storage.count) bytes, its header places tensor '\(tensor)' up to byte \(storage.count - dataSize + end) (copy or download it again)")
+            }
+            return try ModelFile(file: file, fallbackName: fileStem(path))
         }
-        let converted = try ModelImporter.convert(storage: storage, path: path, name: nil, dataset: nil, license: nil)
+        let converted = try ModelImporter.convert(bytes: try storage.allBytes(), label: path)
         var model = try ModelFile(file: try SafeTensorsFile(bytes: converted.bytes, source: path), fallbackName: fileStem(path))
         model.container = container
         return model

@@ -14,24 +14,37 @@ struct SafeTensorsHeader {
 
     static let metadataKey = "__metadata__"
 
+    /// Parses a whole file held in memory.
     static func parse(_ raw: UnsafeRawBufferPointer, source: String) throws(WeightsError) -> SafeTensorsHeader {
+        let length = try headerLength(raw, fileSize: raw.count, source: source)
+        return try parse(json: UnsafeRawBufferPointer(rebasing: raw[8..<(8 + length)]), fileSize: raw.count, source: source)
+    }
+
+    /// The header length N, checked against the cap and the file: `first`
+    /// holds the file's first bytes (at least 8 unless the file is shorter).
+    static func headerLength(_ first: UnsafeRawBufferPointer, fileSize: Int, source: String) throws(WeightsError) -> Int {
         // MARK: Length
-        guard raw.count >= 8 else { throw .truncated(file: source, size: raw.count) }
-        let length = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+        guard fileSize >= 8, first.count >= 8 else { throw .truncated(file: source, size: fileSize) }
+        let length = UInt64(littleEndian: first.loadUnaligned(as: UInt64.self))
         guard length <= UInt64(SafeTensorsFile.maxHeaderLength) else {
             throw .headerTooLarge(file: source, length: length, limit: SafeTensorsFile.maxHeaderLength)
         }
-        let available = raw.count - 8
+        let available = fileSize - 8
         guard length <= UInt64(available) else {
             throw .headerPastEnd(file: source, length: length, available: available)
         }
-        let headerLength = Int(length) // <= 100 MB, fits
-        let dataSize = available - headerLength
+        return Int(length) // <= 100 MB, fits
+    }
+
+    /// Parses the N header bytes of a file of `fileSize` bytes (N from `headerLength`).
+    static func parse(json raw: UnsafeRawBufferPointer, fileSize: Int, source: String) throws(WeightsError) -> SafeTensorsHeader {
+        let headerLength = raw.count
+        let dataSize = fileSize - 8 - headerLength
 
         // MARK: JSON
         let json: JSONValue
         do {
-            json = try StrictJSONParser.parse(Array(raw[8..<(8 + headerLength)]))
+            json = try StrictJSONParser.parse(Array(raw))
         } catch {
             throw .invalidHeaderJSON(file: source, reason: error.description)
         }

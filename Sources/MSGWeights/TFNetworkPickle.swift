@@ -104,7 +104,8 @@ struct TFNetworkPickle {
         guard !overflow, needed == range.count else {
             throw fail("array of shape \(shape) and \(element.name) needs \(overflow ? "too many" : String(needed)) bytes, has \(range.count)")
         }
-        return UpstreamTensor(element: element, shape: shape, bytes: Array(UnsafeRawBufferPointer(rebasing: data[range])))
+        let input = UnsafeRawBufferPointer(rebasing: data[range])
+        return UpstreamTensor(element: element, shape: shape, count: count) { out in out.copyMemory(from: input) }
     }
 
     /// `numpy.dtype('f4', False, True)` with state `(3, '<', ...)`.

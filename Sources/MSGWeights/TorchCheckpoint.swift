@@ -15,6 +15,14 @@ import MSGTensor
 ///
 /// Only state_dicts (a dict of name -> tensor) are read: a pickled `nn.Module`
 /// names its own classes, which the allow-list refuses.
+///
+/// Memory is bounded by what the tensors need, whatever the file claims:
+/// zip members may not share bytes (`ZipArchive`), the pickle inflates to at
+/// most `maxPickleBytes`, every tensor reference counts against its storage
+/// (the tensors read from one storage may not need more bytes than it holds,
+/// however often one storage or one tensor is referenced), and a deflated
+/// storage is inflated once, only when written, only if its tensors need all
+/// of it, and dropped as soon as they are written.
 struct TorchCheckpoint {
     enum Container: String {
         case zip = "torch zip"
@@ -27,11 +35,33 @@ struct TorchCheckpoint {
     /// key -> (element type, bytes).
     private let storages: [String: (type: String, bytes: ByteSource)]
     let source: String
+    private let ledger = StorageLedger()
 
-    /// Storage bytes: a range of the file, or inflated bytes of a deflated zip member.
+    /// Largest inflated `data.pkl`: a state_dict's pickle takes about 100
+    /// bytes per tensor (a 1024 px generator's: under 10 KB).
+    static let maxPickleBytes = 16 << 20
+
+    /// Storage bytes: a range of the file, or a deflated zip member inflated when written.
     enum ByteSource {
         case range(Range<Int>)
-        case owned([UInt8])
+        case deflated(ZipArchive.Member)
+
+        var count: Int {
+            switch self {
+            case .range(let r): return r.count
+            case .deflated(let m): return m.uncompressedSize
+            }
+        }
+    }
+
+    /// What the tensors read from each storage, and the inflated storages
+    /// waiting for the rest of their tensors to be written.
+    private final class StorageLedger {
+        /// Bytes of all tensors referencing each storage (every reference counted).
+        var demand: [String: Int] = [:]
+        /// Bytes still to be written from each inflated storage.
+        var pending: [String: Int] = [:]
+        var inflated: [String: [UInt8]] = [:]
     }
 
     /// The legacy magic number 0x1950a86a20f9469cfc6c, as `pickle.dumps(..., protocol=2)` writes it.
@@ -48,17 +78,25 @@ struct TorchCheckpoint {
         container = .zip
         let archive = try ZipArchive(data, source: source)
         let pickles = archive.members.filter { $0.name.hasSuffix("/data.pkl") && $0.name.split(separator: "/").count == 2 }
+        if pickles.isEmpty {
+            let names = archive.members.map(\.name)
+            let npz = !names.isEmpty && names.allSatisfy { $0.hasSuffix(".npy") }
+            let shown = names.prefix(4).map { "'\($0)'" }.joined(separator: ", ") + (names.count > 4 ? ", ... (\(names.count) in all)" : "")
+            throw .unrecognizedContent(file: source, what: npz
+                ? "a NumPy .npz archive (\(names.count) arrays), not a torch checkpoint"
+                : "a zip archive without a torch payload (no '<name>/data.pkl'; members: \(names.isEmpty ? "none" : shown))")
+        }
         guard pickles.count == 1, let pkl = pickles.first else {
             throw .invalidCheckpoint(file: source, key: nil, reason: "zip archive has \(pickles.count) '<name>/data.pkl' members, a torch.save file has exactly one")
         }
         let prefix = String(pkl.name.dropLast("data.pkl".count))
         if let order = archive[prefix + "byteorder"] {
-            let text = try Self.text(archive.content(order, in: data), data)
+            let text = try Self.text(archive.content(order, in: data, limit: 64), data)
             guard text == "little" else { throw .invalidCheckpoint(file: source, key: "byteorder", reason: "'\(text.prefix(20))' (only little-endian files are read)") }
         }
         var pids: [(key: String, type: String, numel: Int)] = []
         let root: PickleValue
-        switch try archive.content(pkl, in: data) {
+        switch try archive.content(pkl, in: data, limit: Self.maxPickleBytes) {
         case .range(let r):
             root = try PickleMachine.load(UnsafeRawBufferPointer(rebasing: data[..<r.upperBound]), start: r.lowerBound, source: source).value
         case .inflated(let bytes):
@@ -75,9 +113,9 @@ struct TorchCheckpoint {
                 throw .invalidCheckpoint(file: source, key: pid.key, reason: "storage member '\(prefix)data/\(pid.key)' is missing")
             }
             let content: ByteSource
-            switch try archive.content(member, in: data) {
-            case .range(let r): content = .range(r)
-            case .inflated(let b): content = .owned(b)
+            switch member.method {
+            case 0: content = .range(try archive.storedRange(member, in: data))
+            default: content = .deflated(member)
             }
             storages[pid.key] = (pid.type, content)
         }
@@ -124,13 +162,16 @@ struct TorchCheckpoint {
                 throw fail(key, "storage listed but never referenced by a tensor")
             }
             guard storages[key] == nil else { throw fail(key, "storage listed twice") }
-            guard data.count - offset >= 8 else { throw fail(key, "truncated before the storage's element count") }
+            func truncated(_ what: String) -> WeightsError {
+                .unrecognizedContent(file: source, what: "a truncated torch legacy checkpoint: \(data.count) bytes, \(what) (copy or download it again)")
+            }
+            guard data.count - offset >= 8 else { throw truncated("the file ends before storage '\(key)'") }
             var count: UInt64 = 0
             for i in 0..<8 { count |= UInt64(data[offset + i]) << (8 * UInt64(i)) }
             offset += 8
             let (bytes, overflow) = count.multipliedReportingOverflow(by: UInt64(size))
             guard !overflow, bytes <= UInt64(data.count - offset) else {
-                throw fail(key, "storage of \(count) elements runs past the end of the file")
+                throw overflow ? fail(key, "storage of \(count) elements is too large") : truncated("storage '\(key)' of \(count) elements runs past its end")
             }
             storages[key] = (type, .range(offset..<(offset + Int(bytes))))
             offset += Int(bytes)
@@ -236,12 +277,7 @@ struct TorchCheckpoint {
         default: element = .other(typeInfo.dtype)
         }
         let itemSize = typeInfo.size
-        let storageCount: Int
-        switch stored.bytes {
-        case .range(let r): storageCount = r.count / itemSize
-        case .owned(let b): storageCount = b.count / itemSize
-        }
-
+        let storageCount = stored.bytes.count / itemSize
         // Checked: every index offset + sum((size_i - 1) * stride_i) lies in the storage.
         guard elementOffset >= 0, size.allSatisfy({ $0 >= 0 }), stride.allSatisfy({ $0 >= 0 }),
               let count = Tensor.elementCount(size) else { throw fail("tensor size \(size) / stride \(stride) is invalid") }
@@ -262,48 +298,68 @@ struct TorchCheckpoint {
                 throw fail("tensor of size \(size), stride \(stride), offset \(elementOffset) runs past its storage of \(storageCount) elements")
             }
         }
-        let bytes: [UInt8] = withStorage(stored.bytes, in: data) { raw in
-            Self.gather(raw, itemSize: itemSize, offset: elementOffset, size: size, stride: stride, count: count)
+        // Every reference counts: the tensors of one storage may together need
+        // at most its bytes (shared storages and repeated entries included).
+        let needed = count * itemSize
+        let (demand, overflow) = (ledger.demand[pid.key] ?? 0).addingReportingOverflow(needed)
+        guard !overflow, demand <= stored.bytes.count else {
+            throw fail("the tensors referencing storage '\(pid.key)' need more bytes than its \(stored.bytes.count) (a storage shared or repeated beyond its size)")
         }
-        return UpstreamTensor(element: element, shape: size, bytes: bytes)
+        ledger.demand[pid.key] = demand
+        let key = pid.key, bytes = stored.bytes, book = self.ledger, file = self.source, start = elementOffset
+        return UpstreamTensor(element: element, shape: size, count: count) { (out) throws(WeightsError) in
+            switch bytes {
+            case .range(let r):
+                Self.gather(UnsafeRawBufferPointer(rebasing: data[r]), into: out, itemSize: itemSize, offset: start, size: size, stride: stride, count: count)
+            case .deflated(let member):
+                // Inflated once, when its first tensor is written, only if its
+                // tensors need all of it; dropped after its last tensor.
+                if book.inflated[key] == nil {
+                    let total = book.demand[key] ?? 0
+                    guard member.uncompressedSize <= total else {
+                        throw .invalidCheckpoint(file: file, key: name, reason: "deflated storage '\(key)' would inflate to \(member.uncompressedSize) bytes for tensors that need \(total)")
+                    }
+                    guard case .inflated(let b) = try ZipArchive.content(member, in: data, source: file, limit: total) else {
+                        throw .invalidCheckpoint(file: file, key: name, reason: "storage '\(key)' is not deflated")
+                    }
+                    book.inflated[key] = b
+                    book.pending[key] = total
+                }
+                book.inflated[key]!.withUnsafeBytes { raw in
+                    Self.gather(raw, into: out, itemSize: itemSize, offset: start, size: size, stride: stride, count: count)
+                }
+                book.pending[key]! -= needed
+                if book.pending[key]! <= 0 { book.inflated[key] = nil }
+            }
+        }
     }
 
-    private func withStorage<R>(_ source: ByteSource, in data: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-        switch source {
-        case .range(let r): return body(UnsafeRawBufferPointer(rebasing: data[r]))
-        case .owned(let b): return b.withUnsafeBytes(body)
-        }
-    }
-
-    /// Row-major copy of a strided view.
-    private static func gather(_ raw: UnsafeRawBufferPointer, itemSize: Int, offset: Int, size: [Int], stride: [Int], count: Int) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count * itemSize)
-        guard count > 0 else { return out }
+    /// Row-major copy of a strided view into `out` (`count * itemSize` bytes).
+    private static func gather(_ raw: UnsafeRawBufferPointer, into dst: UnsafeMutableRawBufferPointer, itemSize: Int,
+                               offset: Int, size: [Int], stride: [Int], count: Int) {
+        guard count > 0 else { return }
         var contiguous = true
         var expected = 1
         for d in (0..<size.count).reversed() where size[d] != 1 {
             if stride[d] != expected { contiguous = false; break }
             expected *= size[d]
         }
-        out.withUnsafeMutableBytes { dst in
-            if contiguous {
-                dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[(offset * itemSize)..<((offset + count) * itemSize)]))
-                return
-            }
-            var index = [Int](repeating: 0, count: size.count)
-            for n in 0..<count {
-                var e = offset
-                for d in 0..<size.count { e += index[d] * stride[d] }
-                dst.baseAddress!.advanced(by: n * itemSize).copyMemory(from: raw.baseAddress!.advanced(by: e * itemSize), byteCount: itemSize)
-                var d = size.count - 1
-                while d >= 0 {
-                    index[d] += 1
-                    if index[d] < size[d] { break }
-                    index[d] = 0
-                    d -= 1
-                }
+        if contiguous {
+            dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[(offset * itemSize)..<((offset + count) * itemSize)]))
+            return
+        }
+        var index = [Int](repeating: 0, count: size.count)
+        for n in 0..<count {
+            var e = offset
+            for d in 0..<size.count { e += index[d] * stride[d] }
+            dst.baseAddress!.advanced(by: n * itemSize).copyMemory(from: raw.baseAddress!.advanced(by: e * itemSize), byteCount: itemSize)
+            var d = size.count - 1
+            while d >= 0 {
+                index[d] += 1
+                if index[d] < size[d] { break }
+                index[d] = 0
+                d -= 1
             }
         }
-        return out
     }
 }

@@ -9,6 +9,12 @@ public enum WeightsError: Error, CustomStringConvertible, Equatable {
     // MARK: Opening
     /// The file could not be opened, stat'ed or mapped.
     case cannotOpen(file: String, reason: String)
+    /// The file was truncated, grown or rewritten after it was opened (e.g.
+    /// `cp new old` while `old` loads): nothing read from it is used.
+    case fileChanged(file: String, reason: String)
+    /// The content is none of the formats read; `what` says what it looks like
+    /// (a Git LFS pointer, text, HTML, an archive, a truncated file, ...) and what to do.
+    case unrecognizedContent(file: String, what: String)
 
     // MARK: Container (safetensors)
     /// Fewer than the 8 bytes of the header length.
@@ -90,6 +96,10 @@ public enum WeightsError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .cannotOpen(file, reason):
             return "\(file): cannot open: \(reason)"
+        case let .fileChanged(file, reason):
+            return "\(file): the file changed while it was being read: \(reason); load it again once it is complete"
+        case let .unrecognizedContent(file, what):
+            return "\(file): not a weights file: \(what)"
         case let .truncated(file, size):
             return "\(file): truncated: \(size) bytes, a safetensors file starts with an 8-byte header length"
         case let .headerTooLarge(file, length, limit):

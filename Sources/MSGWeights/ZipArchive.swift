@@ -7,7 +7,9 @@ import CZlib
 /// checked against the file, and members are read on demand. Stored members
 /// are ranges of the input (never copied); deflated ones are inflated with a
 /// bounded output. Zip64 records are understood; multi-disk archives,
-/// encryption and other compression methods are refused.
+/// encryption and other compression methods are refused, and so are members
+/// that share bytes (zip tools never write them; pointing many entries at one
+/// deflate stream is how a small file inflates to gigabytes).
 struct ZipArchive {
     struct Member {
         let name: String
@@ -17,6 +19,8 @@ struct ZipArchive {
         /// Compressed data, as a range of the input.
         let dataRange: Range<Int>
         let uncompressedSize: Int
+        /// Where its local header starts.
+        let localOffset: Int
     }
 
     static let maxMembers = 1 << 16
@@ -41,7 +45,12 @@ struct ZipArchive {
         let reader = Reader(data: data)
 
         // End of central directory: the last "PK\5\6" within the final 64 KiB + 22 bytes.
-        guard data.count >= 22 else { throw fail("too short for an end-of-central-directory record") }
+        // A zip's directory is at its end: a local header at the start and no
+        // end record means the file was cut short.
+        func truncated() -> WeightsError {
+            .unrecognizedContent(file: source, what: "a truncated zip archive (a torch .pth cut short?): \(data.count) bytes and no end-of-central-directory record (copy or download it again)")
+        }
+        guard data.count >= 22 else { throw truncated() }
         var eocd = -1
         var at = data.count - 22
         let lowest = max(0, data.count - 22 - 0xFFFF)
@@ -49,7 +58,7 @@ struct ZipArchive {
             if reader.u32(at) == 0x0605_4B50 { eocd = at; break }
             at -= 1
         }
-        guard eocd >= 0 else { throw fail("no end-of-central-directory record") }
+        guard eocd >= 0 else { throw truncated() }
         guard reader.u16(eocd + 4) == 0, reader.u16(eocd + 6) == 0 else { throw fail("multi-disk archives are not supported") }
         var entryCount = UInt64(reader.u16(eocd + 10))
         var directorySize = UInt64(reader.u32(eocd + 12))
@@ -133,8 +142,16 @@ struct ZipArchive {
             guard index[name] == nil else { throw fail("member '\(name)' appears twice") }
             index[name] = members.count
             members.append(Member(name: name, method: method, crc32: crc,
-                                  dataRange: dataStart..<(dataStart + Int(compressed)), uncompressedSize: Int(uncompressed)))
+                                  dataRange: dataStart..<(dataStart + Int(compressed)), uncompressedSize: Int(uncompressed),
+                                  localOffset: local))
             cursor = entryEnd
+        }
+        // No two members may share bytes: each local header and its data
+        // belong to one entry (this is what makes inflated bytes per file,
+        // not per member, bounded by the file's own size).
+        let spans = members.map { (start: $0.localOffset, end: $0.dataRange.upperBound, name: $0.name) }.sorted { $0.start < $1.start }
+        for (a, b) in zip(spans, spans.dropFirst()) where b.start < a.end {
+            throw fail("members '\(a.name)' and '\(b.name)' share bytes \(b.start)..<\(min(a.end, b.end)) (overlapping entries: a decompression bomb, never written by zip tools)")
         }
         self.members = members
         self.index = index
@@ -149,7 +166,21 @@ struct ZipArchive {
         case inflated([UInt8])
     }
 
-    func content(_ member: Member, in data: UnsafeRawBufferPointer) throws(WeightsError) -> Content {
+    func content(_ member: Member, in data: UnsafeRawBufferPointer, limit: Int) throws(WeightsError) -> Content {
+        try Self.content(member, in: data, source: source, limit: limit)
+    }
+
+    /// A stored member's range of the input, CRC-checked.
+    func storedRange(_ member: Member, in data: UnsafeRawBufferPointer) throws(WeightsError) -> Range<Int> {
+        guard case .range(let r) = try content(member, in: data, limit: member.dataRange.count) else {
+            throw .invalidZip(file: source, reason: "member '\(member.name)' is not stored")
+        }
+        return r
+    }
+
+    /// The member's content; a deflated one may inflate to at most `limit`
+    /// bytes (what its reader can legitimately need; never above `maxInflatedSize`).
+    static func content(_ member: Member, in data: UnsafeRawBufferPointer, source: String, limit: Int) throws(WeightsError) -> Content {
         func fail(_ reason: String) -> WeightsError { .invalidZip(file: source, reason: "member '\(member.name)': \(reason)") }
         switch member.method {
         case 0:
@@ -159,9 +190,10 @@ struct ZipArchive {
         default:
             // Deflate expands at most ~1032:1: a larger claim is a lie, and would
             // make a tiny file reserve up to the cap.
+            let cap = min(limit, Self.maxInflatedSize)
             let (ratioBound, overflow) = member.dataRange.count.multipliedReportingOverflow(by: 1032)
-            guard member.uncompressedSize <= Self.maxInflatedSize, overflow || member.uncompressedSize <= ratioBound + 1024 else {
-                throw fail("declares \(member.uncompressedSize) inflated bytes from \(member.dataRange.count) (at most \(Self.maxInflatedSize), and 1032:1)")
+            guard member.uncompressedSize <= cap, overflow || member.uncompressedSize <= ratioBound + 1024 else {
+                throw fail("declares \(member.uncompressedSize) inflated bytes from \(member.dataRange.count) (at most \(cap) here, and 1032:1)")
             }
             let input = UnsafeRawBufferPointer(rebasing: data[member.dataRange])
             var out = [UInt8](repeating: 0, count: member.uncompressedSize)

@@ -199,22 +199,9 @@ import Testing
 @Suite struct HugeClaimTests {
     /// A 2-element storage seen through size [2^40] with stride [0]: 8 TiB if copied.
     @Test func broadcastViewsLargerThanTheirStorageAreRefused() throws {
-        let legacy = Array(try Data(contentsOf: FuzzCorpusReplayTests.corpus.appendingPathComponent("FuzzPickle/progan-d1-l2-legacy.pth")))
-        // The real magic/version/sys-info pickles, then a hand-written state_dict:
         // {'w': _rebuild_tensor_v2(('storage', torch.FloatStorage, '0', 'cpu', 2), 0, (1 << 40,), (0,), False, {})}.
-        let end = try legacy.withUnsafeBytes { raw -> Int in
-            var at = TorchCheckpoint.legacyMagic.count
-            for _ in 0..<2 { at = try PickleMachine.load(raw, start: at, source: "l").end }
-            return at
-        }
-        func s(_ t: String) -> [UInt8] { [0x8C, UInt8(t.utf8.count)] + Array(t.utf8) }
-        var obj: [UInt8] = [0x80, 0x04, 0x7D, 0x28]                 // {  MARK
-        obj += s("w") + s("torch._utils") + s("_rebuild_tensor_v2") + [0x93, 0x28]
-        obj += [0x28] + s("storage") + s("torch") + s("FloatStorage") + [0x93] + s("0") + s("cpu") + [0x4B, 2, 0x74, 0x51]
-        obj += [0x4B, 0] + [0x8A, 6, 0, 0, 0, 0, 0, 1, 0x85] + [0x4B, 0, 0x85] + [0x89, 0x7D, 0x74, 0x52, 0x75, 0x2E]
-        let keys: [UInt8] = [0x80, 0x02, 0x5D] + [0x8C, 1] + Array("0".utf8) + [0x61, 0x2E]
-        let storage: [UInt8] = [2, 0, 0, 0, 0, 0, 0, 0] + [UInt8](repeating: 0, count: 8)
-        let e = weightsError { _ = try ModelImporter.convert(bytes: Array(legacy[..<end]) + obj + keys + storage, label: "b.pth") }
+        let bytes = try legacyStateDict([("w", [0x8A, 6, 0, 0, 0, 0, 0, 1, 0x85], [0x4B, 0, 0x85])], storageElements: 2)
+        let e = weightsError { _ = try ModelImporter.convert(bytes: bytes, label: "b.pth") }
         guard case .invalidCheckpoint(_, "w", let reason)? = e else { Issue.record("got \(String(describing: e))"); return }
         #expect(reason.contains("more elements than its storage"))
     }

@@ -101,8 +101,9 @@ func weightsError(_ body: () throws -> Void) -> WeightsError? {
         let bytes = values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }
         let entry = try #require(UpstreamTensor(element: .f64, shape: [4], bytes: bytes).entry(name: "x"))
         #expect(entry.dtype == .f32 && entry.shape == [4])
+        let written = try entry.materialize()
         let floats = stride(from: 0, to: 16, by: 4).map { i in
-            Float(bitPattern: UInt32(entry.bytes[i]) | UInt32(entry.bytes[i + 1]) << 8 | UInt32(entry.bytes[i + 2]) << 16 | UInt32(entry.bytes[i + 3]) << 24)
+            Float(bitPattern: UInt32(written[i]) | UInt32(written[i + 1]) << 8 | UInt32(written[i + 2]) << 16 | UInt32(written[i + 3]) << 24)
         }
         #expect(floats == values.map { Float($0) })
         #expect(UpstreamTensor(element: .other("I64"), shape: [1], bytes: [0, 0, 0, 0, 0, 0, 0, 0]).entry(name: "y") == nil)

@@ -3,11 +3,14 @@
 Usage (from the repository root; needs PyTorch for the torch seeds):
 
     python3 tools/fuzz/make_seeds.py
+    python3 tools/fuzz/make_seeds.py --torch-zip-only   # FuzzTorchZip seeds from the committed FuzzZip seed; no PyTorch
 
 Seeds are tiny *valid* models so that mutations start from inputs that reach
 every stage (container, pickle, importer, config and tensor-set checks):
 a depth-1 latent-2 MSG-ProGAN in both torch.save containers (and a deflated
 re-zip), a 4 px MSG-StyleGAN TF pickle, and safetensors files of both families.
+FuzzTorchZip takes a structured input (Sources/FuzzTorchZip: an options byte,
+then data.pkl and each storage separated by b"\\0MSG"), made from the torch zip seed.
 libFuzzer adds what it finds to the same folders; tools/fuzz.sh runs them.
 """
 
@@ -19,7 +22,6 @@ import sys
 import zipfile
 
 import numpy as np
-import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -60,16 +62,44 @@ def stylegan_tiny():
 
 
 def torch_bytes(sd, legacy):
+    import torch
     buf = io.BytesIO()
     torch.save(sd, buf, _use_new_zipfile_serialization=not legacy)
     return buf.getvalue()
 
 
+SEPARATOR = b"\0MSG"
+
+
+def torch_zip_seeds(zipped):
+    """FuzzTorchZip inputs: the seed's data.pkl and storages under each option set."""
+    with zipfile.ZipFile(io.BytesIO(zipped)) as z:
+        pkl = [n for n in z.namelist() if n.endswith("/data.pkl")][0]
+        prefix = pkl[: -len("data.pkl")]
+        keys = sorted((n[len(prefix) + 5:] for n in z.namelist() if n.startswith(prefix + "data/")), key=int)
+        assert keys == [str(k) for k in range(len(keys))], keys
+        sections = [z.read(pkl)] + [z.read(prefix + "data/" + k) for k in keys]
+    assert not any(SEPARATOR in s for s in sections)
+    body = SEPARATOR.join(sections)
+    for options, name in [(0, "stored"), (3, "deflated"), (8, "byteorder"), (4, "shared-entries"), (2 | 16, "repeated-storages")]:
+        data = body
+        if options & 16:
+            # Each storage section starts with its repeat count byte (r + 1) * 256.
+            data = SEPARATOR.join([sections[0]] + [b"\x00" + s for s in sections[1:]])
+        write("FuzzTorchZip", "progan-d1-l2-%s.bin" % name, bytes([options]) + data)
+
+
 def main():
+    if "--torch-zip-only" in sys.argv:
+        with open(os.path.join(CORPUS, "FuzzZip", "progan-d1-l2.pth"), "rb") as f:
+            torch_zip_seeds(f.read())
+        return
+    import torch
     pro, pro_config = progan_tiny()
     sd = collections.OrderedDict((k, torch.from_numpy(v)) for k, v in pro.items())
     zipped = torch_bytes(sd, legacy=False)
     write("FuzzZip", "progan-d1-l2.pth", zipped)
+    torch_zip_seeds(zipped)
     # The same archive with every member deflated (exercises inflate).
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(zipped)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:

@@ -17,7 +17,7 @@ enum ProGANImporter {
     ]
 
     struct Result {
-        let entries: [SafeTensorsWriter.Entry]
+        let entries: [SafeTensorsWriter.PendingEntry]
         let config: ProGANConfig
         let notes: [String]
     }
@@ -64,7 +64,7 @@ enum ProGANImporter {
         }
         let config = ProGANConfig(depth: top + 1, latentSize: first.shape[0])
 
-        var entries: [SafeTensorsWriter.Entry] = []
+        var entries: [SafeTensorsWriter.PendingEntry] = []
         var converted = 0
         for (name, t) in tensors.sorted(by: { $0.name < $1.name }) {
             guard let e = t.entry(name: name) else {

@@ -39,7 +39,7 @@ enum StyleGANImporter {
     ]
 
     struct Result {
-        let entries: [SafeTensorsWriter.Entry]
+        let entries: [SafeTensorsWriter.PendingEntry]
         let configJSON: String
         let notes: [String]
     }
@@ -107,7 +107,7 @@ enum StyleGANImporter {
             members.append((key, json))
         }
 
-        var entries: [SafeTensorsWriter.Entry] = []
+        var entries: [SafeTensorsWriter.PendingEntry] = []
         var names = Set<String>()
         var converted = 0
         for (name, t) in tensors {

@@ -2,10 +2,13 @@ import MSGTensor
 
 // MARK: - UpstreamTensor
 
-/// A tensor read out of an upstream container: its element type as the
-/// container names it, its shape, and its bytes in row-major order,
-/// little-endian. Only the float types become weights; the rest are
-/// described so errors can say what was found.
+/// A tensor found in an upstream container: its element type as the
+/// container names it, its shape, and how to write its row-major
+/// little-endian bytes. Nothing is copied until the converted file is
+/// written (`SafeTensorsWriter.encode(pending:)`), straight into its place
+/// there: an import holds the input and the output, never a third copy.
+/// Only the float types become weights; the rest are described so errors
+/// can say what was found.
 struct UpstreamTensor {
     enum Element: Equatable {
         case f32, f16, bf16, f64
@@ -32,27 +35,48 @@ struct UpstreamTensor {
         }
     }
 
+    /// Writes the tensor's `count` elements, row-major, in `element`'s own
+    /// little-endian bytes, into a buffer of exactly that size.
+    typealias Writer = (UnsafeMutableRawBufferPointer) throws(WeightsError) -> Void
+
     let element: Element
     let shape: [Int]
-    let bytes: [UInt8]
+    let count: Int
+    let write: Writer
+
+    init(element: Element, shape: [Int], count: Int, write: @escaping Writer) {
+        self.element = element
+        self.shape = shape
+        self.count = count
+        self.write = write
+    }
+
+    /// A tensor whose bytes are already in memory (`count * size` of them).
+    init(element: Element, shape: [Int], bytes: [UInt8]) {
+        self.init(element: element, shape: shape, count: shape.reduce(1, *)) { out in
+            bytes.withUnsafeBytes { out.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<out.count])) }
+        }
+    }
 
     /// The exchange-format entry: F32/F16/BF16 bytes exactly as stored; F64
-    /// rounded to F32 (nearest, as numpy's astype does). Nil for other types.
-    func entry(name: String) -> SafeTensorsWriter.Entry? {
+    /// rounded to F32 (nearest, as numpy's astype does), through one
+    /// transient float64 copy of this tensor. Nil for other types.
+    func entry(name: String) -> SafeTensorsWriter.PendingEntry? {
         switch element {
-        case .f32: return .init(name: name, dtype: .f32, shape: shape, bytes: bytes)
-        case .f16: return .init(name: name, dtype: .f16, shape: shape, bytes: bytes)
-        case .bf16: return .init(name: name, dtype: .bf16, shape: shape, bytes: bytes)
+        case .f32: return .init(name: name, dtype: .f32, shape: shape, byteCount: 4 * count, write: write)
+        case .f16: return .init(name: name, dtype: .f16, shape: shape, byteCount: 2 * count, write: write)
+        case .bf16: return .init(name: name, dtype: .bf16, shape: shape, byteCount: 2 * count, write: write)
         case .f64:
-            var out: [UInt8] = []
-            out.reserveCapacity(bytes.count / 2)
-            for i in stride(from: 0, to: bytes.count, by: 8) {
-                var bits: UInt64 = 0
-                for k in 0..<8 { bits |= UInt64(bytes[i + k]) << (8 * UInt64(k)) }
-                let f = Float(Double(bitPattern: bits))
-                withUnsafeBytes(of: f.bitPattern.littleEndian) { out.append(contentsOf: $0) }
+            let (count, write) = (self.count, self.write)
+            return .init(name: name, dtype: .f32, shape: shape, byteCount: 4 * count) { (out) throws(WeightsError) in
+                let wide = UnsafeMutableRawBufferPointer.allocate(byteCount: 8 * count, alignment: 8)
+                defer { wide.deallocate() }
+                try write(wide)
+                for i in 0..<count {
+                    let f = Float(Double(bitPattern: UInt64(littleEndian: wide.load(fromByteOffset: 8 * i, as: UInt64.self))))
+                    out.storeBytes(of: f.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+                }
             }
-            return .init(name: name, dtype: .f32, shape: shape, bytes: out)
         case .other: return nil
         }
     }
