@@ -58,12 +58,14 @@ enum TemporaryFiles {
         free(p)
     }
 
-    /// How many paths are registered (tests).
-    static var count: Int {
+    /// How many registered paths start with `prefix` (tests: a test asks
+    /// about its own scratch directory, since tests writing elsewhere in
+    /// parallel register their own temporaries).
+    static func count(under prefix: String) -> Int {
         _ = setUp
         pthread_mutex_lock(&lock)
         defer { pthread_mutex_unlock(&lock) }
-        return (0..<capacity).filter { slots[$0] != nil }.count
+        return (0..<capacity).filter { i in slots[i].map { String(cString: $0).hasPrefix(prefix) } ?? false }.count
     }
 
     private static func installIfDefault(_ signal: Int32) {

@@ -62,6 +62,14 @@ public struct ModelFile: Sendable {
 
     /// Validates metadata, config and the tensor set.
     public init(file: SafeTensorsFile, fallbackName: String) throws(WeightsError) {
+        try self.init(file: file, fallbackName: fallbackName, readingValues: true)
+    }
+
+    /// `readingValues: false` checks names, shapes and metadata only: what an
+    /// import validates before any tensor data exists (`ModelImporter`); the
+    /// values that change the picture (the progressive-growing level) are read
+    /// when the converted file is opened.
+    init(file: SafeTensorsFile, fallbackName: String, readingValues: Bool) throws(WeightsError) {
         let source = file.source
         func required(_ key: String) throws(WeightsError) -> String {
             guard let value = file.metadata[key] else { throw .missingMetadataKey(file: source, key: key) }
@@ -81,7 +89,7 @@ public struct ModelFile: Sendable {
         self.dataset = file.metadata[Self.datasetKey]
         self.license = file.metadata[Self.licenseKey]
         self.sourceNote = file.metadata[Self.sourceKey]
-        if case .styleGAN(let c) = config {
+        if case .styleGAN(let c) = config, readingValues {
             self.progressiveLod = try ProgressiveLod.read(file: file, config: c)
         } else {
             self.progressiveLod = nil

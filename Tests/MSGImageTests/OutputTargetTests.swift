@@ -156,7 +156,7 @@ import Glibc
         }
         #expect(s.contents("old.npy") == [1, 2, 3])
         #expect(s.listing == ["old.npy"])
-        #expect(TemporaryFiles.count == 0)
+        #expect(TemporaryFiles.count(under: s.path + "/") == 0)
     }
 
     @Test func outputDirectoriesFollowTheRule() throws {

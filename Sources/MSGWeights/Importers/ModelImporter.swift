@@ -87,7 +87,7 @@ public enum ModelImporter {
             let header = SafeTensorsWriter.header(entries, metadata: metadata)
             let total = entries.reduce(header.count) { $0 + $1.byteCount }
             _ = try ModelFile(file: try SafeTensorsFile(storage: ByteStorage(header: header, count: total), source: path),
-                              fallbackName: ModelFile.fileStem(path))
+                              fallbackName: ModelFile.fileStem(path), readingValues: false)
             let bytes = try SafeTensorsWriter.encode(pending: entries, header: header)
             return Converted(bytes: bytes, container: container, sourceNote: note)
         }
