@@ -71,7 +71,7 @@ echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), ${duratio
 for w in "${weights[@]}"; do
   name=$(basename "$w" .safetensors)
   # The engine alone: median ms/img over 20 timed passes after a warm-up.
-  bench=$("$bin" bench --weights "$w" --batch 1 8 --iterations 20 --no-peak 2>&1)
+  bench=$("$bin" bench --weights "$w" --batches 1 8 --iterations 20 --no-peak 2>&1)
   b1=$(awk '$2 == 1 && $3 ~ /^[0-9.]+$/ {print $3; exit}' <<<"$bench")
   b8=$(awk '$2 == 8 && $3 ~ /^[0-9.]+$/ {print $3; exit}' <<<"$bench")
   rate8=$(awk -v m="$b8" 'BEGIN {printf "%.1f", 1000 / m}')
