@@ -17,6 +17,49 @@ struct Query {
         }
     }
 
+    /// Parses a raw query (`request.uri.query`) the way a form submits it
+    /// (WHATWG application/x-www-form-urlencoded, which is what browsers and
+    /// `URLSearchParams` send): `&`-separated, empty components skipped, names
+    /// and values percent-decoded (any hex case), `+` a space. So `seed=%34%32`,
+    /// `?seed=42&` and `?&seed=42` all mean seed 42.
+    init(raw query: String?, allowed: Set<String>) throws(ServerError) {
+        var pairs: [(key: Substring, value: Substring)] = []
+        for part in (query ?? "").split(separator: "&", omittingEmptySubsequences: true) {
+            let kv = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let key = Self.formDecode(kv[0]), let value = Self.formDecode(kv.count == 2 ? kv[1] : "") else {
+                throw .badParameter(Self.clip(String(kv[0])), "malformed percent-encoding in '\(Self.clip(String(part)))'")
+            }
+            pairs.append((key[...], value[...]))
+        }
+        try self.init(pairs, allowed: allowed)
+    }
+
+    /// `+` -> space, `%XX` -> the byte; nil for a bad escape or bytes that are not UTF-8.
+    static func formDecode(_ s: Substring) -> String? {
+        guard s.contains(where: { $0 == "%" || $0 == "+" }) else { return String(s) }
+        var bytes: [UInt8] = []
+        var it = Array(s.utf8)[...]
+        while let b = it.popFirst() {
+            switch b {
+            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard it.count >= 2, let hi = hexValue(it.popFirst()!), let lo = hexValue(it.popFirst()!) else { return nil }
+                bytes.append(hi << 4 | lo)
+            default: bytes.append(b)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
     func string(_ name: String) -> String? { values[name] }
 
     func required(_ name: String) throws(ServerError) -> String {

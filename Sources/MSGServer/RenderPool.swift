@@ -4,19 +4,30 @@ import MSGGen
 import MSGTensor
 import ServiceLifecycle
 
-/// Dynamic batching for one model. Requests put per-image jobs on one bounded
-/// queue; worker threads (each owning a `Renderer`, i.e. its own scratch
-/// buffers, over the shared immutable weights) take the oldest job plus every
-/// queued job that can share its forward pass (same kind, same options), wait
-/// up to `batchWait` for more while the batch is short, and run it. An image's
-/// bits never depend on its batch-mates (engine guarantee), so batching is
+/// Continuous batching for one model. Requests put per-image jobs on one
+/// bounded queue; worker threads (each owning a `Renderer`, i.e. its own
+/// scratch buffers, over the shared immutable weights) take the oldest job plus
+/// every queued job that can share its forward pass (same kind, same options)
+/// and run it at once: an idle worker never waits (unless `batchWait` is set),
+/// and whatever arrives while a pass runs forms the next pass. An image's bits
+/// never depend on its batch-mates (engine guarantee), so batching is
 /// invisible in the output.
+///
+/// Identical images asked for at the same time render once: a job whose image
+/// (same seed or cell, same options) is already queued or rendering joins it
+/// (grid cells of concurrent requests, duplicate seeds of one request).
+///
+/// A request whose task is cancelled (client gone, deadline passed) leaves at
+/// once: its jobs that have not started are dropped, and its images stop
+/// counting against `maxQueue`; a pass already running finishes.
 ///
 /// Forward passes block a thread for milliseconds to seconds, so they run on
 /// dedicated threads, never on Swift's cooperative pool (which serves HTTP).
+/// PNG encoding runs in the requests' tasks, after their images are handed
+/// back, so it overlaps the workers' next pass.
 public final class RenderPool: @unchecked Sendable {
     /// One image to render.
-    public enum Job: Sendable, Equatable {
+    public enum Job: Sendable, Hashable {
         /// The image of a seed.
         case seed(UInt32)
         /// A style-mixing cell: row seed's w with `layers` from the column seed's w.
@@ -25,20 +36,35 @@ public final class RenderPool: @unchecked Sendable {
         var isSeed: Bool { if case .seed = self { true } else { false } }
     }
 
-    /// The results of one request's jobs, filled by workers.
-    private final class Ticket {
+    /// The results of one request's jobs, filled by workers (guarded by `cond`).
+    private final class Ticket: @unchecked Sendable {
         var results: [[Tensor]?]
         var remaining: Int
         var continuation: CheckedContinuation<[[Tensor]], any Error>?
+        var cancelled = false
         init(count: Int) { results = .init(repeating: nil, count: count); remaining = count }
     }
 
-    private struct Pending {
+    /// What makes two images the same: the job and every option (hashable
+    /// stand-in for `RenderOptions`, which MSGGen keeps Equatable only).
+    private struct ImageKey: Hashable {
+        let job: Job
+        let psi: Double?, cutoff: Int?, noise: String, noiseSeed: UInt32
+        init(_ job: Job, _ o: RenderOptions) {
+            self.job = job; psi = o.psi; cutoff = o.cutoff; noise = o.noise.rawValue; noiseSeed = o.noiseSeed
+        }
+    }
+
+    /// One image to render and every request slot waiting for it.
+    private final class Work: @unchecked Sendable {
+        let key: ImageKey
         let job: Job
         let options: RenderOptions
-        let ticket: Ticket
-        let index: Int
-        func batches(with other: Pending) -> Bool { job.isSeed == other.job.isSeed && options == other.options }
+        var waiters: [(ticket: Ticket, index: Int)]
+        init(_ key: ImageKey, _ job: Job, _ options: RenderOptions, first: (Ticket, Int)) {
+            self.key = key; self.job = job; self.options = options; waiters = [first]
+        }
+        func batches(with other: Work) -> Bool { job.isSeed == other.job.isSeed && options == other.options }
     }
 
     public let model: Model
@@ -47,9 +73,11 @@ public final class RenderPool: @unchecked Sendable {
     private let logger: Logger
     private let cond = NSCondition()
     // Guarded by `cond`:
-    private var queue: [Pending] = []
+    private var queue: [Work] = []              // not started, oldest first
+    private var inFlight: [ImageKey: Work] = [:] // queued or rendering
     private var admitted = 0
     private var stopping = false
+    private var held = false
     private var running = 0
     private var stopWaiters: [CheckedContinuation<Void, Never>] = []
 
@@ -72,28 +100,72 @@ public final class RenderPool: @unchecked Sendable {
     /// True once shutdown began (readiness fails).
     public var isStopping: Bool { cond.lock(); defer { cond.unlock() }; return stopping }
 
-    /// Images queued or rendering, not yet handed back (what `maxQueue` bounds).
+    /// Images admitted and not yet handed back (what `maxQueue` bounds).
     public var depth: Int { cond.lock(); defer { cond.unlock() }; return admitted }
+
+    /// Distinct images waiting for a worker (coalesced jobs count once).
+    public var queuedImages: Int { cond.lock(); defer { cond.unlock() }; return queue.count }
 
     /// Renders `jobs` (all with `options`) and hands their outputs (one `[3, R, R]`
     /// tensor per scale, 4x4 first) to `body`; the images count against the
     /// queue bound until `body` returns. Throws `queueFull` when the bound would be
-    /// passed (a request larger than the bound is admitted only into an empty queue).
+    /// passed (a request larger than the bound is admitted only into an empty
+    /// queue), `CancellationError` when the task is cancelled before its images
+    /// are done (its unstarted jobs are dropped).
     public func withImages<T>(_ jobs: [Job], options: RenderOptions, _ body: ([[Tensor]]) throws -> T) async throws -> T {
         let n = jobs.count
         guard n > 0 else { return try body([]) }
+        try Task.checkCancellation()
         let ticket = Ticket(count: n)
         try admit(n)
         defer { release(n) }
-        let outputs = try await withCheckedThrowingContinuation { (c: CheckedContinuation<[[Tensor]], any Error>) in
-            cond.lock()
-            ticket.continuation = c
-            for (i, job) in jobs.enumerated() { queue.append(Pending(job: job, options: options, ticket: ticket, index: i)) }
-            metrics.queueDepth(model: model.name, queue.count)
-            cond.broadcast()
-            cond.unlock()
+        let outputs = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<[[Tensor]], any Error>) in
+                enqueue(jobs, options: options, ticket: ticket, continuation: c)
+            }
+        } onCancel: {
+            cancel(ticket)
         }
         return try body(outputs)
+    }
+
+    private func enqueue(_ jobs: [Job], options: RenderOptions, ticket: Ticket, continuation c: CheckedContinuation<[[Tensor]], any Error>) {
+        cond.lock()
+        if ticket.cancelled { cond.unlock(); c.resume(throwing: CancellationError()); return }
+        ticket.continuation = c
+        var joined = 0
+        for (i, job) in jobs.enumerated() {
+            let key = ImageKey(job, options)
+            if let w = inFlight[key] {
+                w.waiters.append((ticket, i)); joined += 1
+            } else {
+                let w = Work(key, job, options, first: (ticket, i))
+                queue.append(w); inFlight[key] = w
+            }
+        }
+        metrics.queueDepth(model: model.name, queue.count)
+        cond.broadcast()
+        cond.unlock()
+        if joined > 0 { metrics.coalesced(model: model.name, images: joined) }
+    }
+
+    /// Drops the ticket's unstarted jobs and fails its wait with CancellationError.
+    private func cancel(_ ticket: Ticket) {
+        cond.lock()
+        ticket.cancelled = true
+        let c = ticket.continuation
+        ticket.continuation = nil
+        if c != nil {
+            queue.removeAll { w in
+                w.waiters.removeAll { $0.ticket === ticket }
+                guard w.waiters.isEmpty else { return false }
+                inFlight.removeValue(forKey: w.key)
+                return true
+            }
+            metrics.queueDepth(model: model.name, queue.count)
+        }
+        cond.unlock()
+        c?.resume(throwing: CancellationError())
     }
 
     private func admit(_ n: Int) throws {
@@ -112,10 +184,17 @@ public final class RenderPool: @unchecked Sendable {
         cond.lock(); admitted -= n; cond.unlock()
     }
 
+    // MARK: - Test hooks
+
+    /// Workers take no new jobs until `resume()` (tests hold a queue still).
+    func hold() { cond.lock(); held = true; cond.unlock() }
+
+    func resume() { cond.lock(); held = false; cond.broadcast(); cond.unlock() }
+
     // MARK: - Workers
 
     /// Takes the oldest job and the queued jobs that share its forward pass.
-    private func gather(into batch: inout [Pending]) {
+    private func gather(into batch: inout [Work]) {
         var i = 0
         while i < queue.count && batch.count < config.maxBatch {
             if batch.isEmpty || batch[0].batches(with: queue[i]) {
@@ -129,7 +208,7 @@ public final class RenderPool: @unchecked Sendable {
     private func workerLoop(_ renderer: Renderer) {
         while true {
             cond.lock()
-            while queue.isEmpty && !stopping { cond.wait() }
+            while (queue.isEmpty || held) && !stopping { cond.wait() }
             if queue.isEmpty {   // stopping and drained
                 running -= 1
                 let waiters = running == 0 ? stopWaiters : []
@@ -137,7 +216,7 @@ public final class RenderPool: @unchecked Sendable {
                 for w in waiters { w.resume() }
                 return
             }
-            var batch: [Pending] = []
+            var batch: [Work] = []
             gather(into: &batch)
             if batch.count < config.maxBatch && config.batchWaitSeconds > 0 {
                 let deadline = Date(timeIntervalSinceNow: config.batchWaitSeconds)
@@ -152,23 +231,23 @@ public final class RenderPool: @unchecked Sendable {
         }
     }
 
-    private func run(_ batch: [Pending], _ renderer: Renderer) {
+    private func run(_ batch: [Work], _ renderer: Renderer) {
         metrics.batch(model: model.name, size: batch.count)
         let options = batch[0].options
         var outputs: Result<[Tensor], any Error>
         do {
             switch batch[0].job {
             case .seed:
-                let seeds = batch.compactMap { p -> UInt32? in
-                    guard case .seed(let s) = p.job else { return nil }
+                let seeds = batch.compactMap { w -> UInt32? in
+                    guard case .seed(let s) = w.job else { return nil }
                     return s
                 }
                 outputs = .success(try renderer.forward(seeds: seeds, options: options))
             case .cell:
                 var dl: [Float] = [], noiseSeeds: [UInt32] = []
                 let d = renderer.dlatentSize ?? 0
-                for p in batch {
-                    guard case let .cell(row, col, layers) = p.job else { continue }
+                for w in batch {
+                    guard case let .cell(row, col, layers) = w.job else { continue }
                     let rw = try renderer.dlatents(seed: row, options: options)
                     let cw = try renderer.dlatents(seed: col, options: options)
                     dl += Renderer.mixed(rowW: rw, colW: cw, layers: layers, dlatentSize: d)
@@ -182,19 +261,20 @@ public final class RenderPool: @unchecked Sendable {
         }
         var finished: [(CheckedContinuation<[[Tensor]], any Error>, Result<[[Tensor]], any Error>)] = []
         cond.lock()
-        for (j, p) in batch.enumerated() {
-            guard let c = p.ticket.continuation else { continue }
-            switch outputs {
-            case .success(let t):
-                p.ticket.results[p.index] = t.map { $0.slice(j) }
-                p.ticket.remaining -= 1
-                if p.ticket.remaining == 0 {
-                    finished.append((c, .success(p.ticket.results.map { $0! })))
-                    p.ticket.continuation = nil
+        for (j, w) in batch.enumerated() {
+            inFlight.removeValue(forKey: w.key)
+            let image = try? outputs.get().map { $0.slice(j) }
+            for (ticket, index) in w.waiters {
+                guard let c = ticket.continuation else { continue }   // cancelled or already failed
+                if let image {
+                    ticket.results[index] = image
+                    ticket.remaining -= 1
+                    guard ticket.remaining == 0 else { continue }
+                    finished.append((c, .success(ticket.results.map { $0! })))
+                } else if case .failure(let e) = outputs {
+                    finished.append((c, .failure(ServerError.internalError("\(e)"))))
                 }
-            case .failure(let e):
-                finished.append((c, .failure(ServerError.internalError("\(e)"))))
-                p.ticket.continuation = nil   // later jobs of this ticket are dropped on delivery
+                ticket.continuation = nil
             }
         }
         cond.unlock()
@@ -206,6 +286,7 @@ public final class RenderPool: @unchecked Sendable {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             cond.lock()
             stopping = true
+            held = false
             if running == 0 { cond.unlock(); c.resume(); return }
             stopWaiters.append(c)
             cond.broadcast()

@@ -18,6 +18,19 @@ public final class ServedModel: Sendable {
 
     public var name: String { model.name }
 
+    /// The named style ranges this model's `/v1/mix` accepts, each with the
+    /// layers it swaps (`"coarse": "0-3"`): asked of `Model.styleLayers`, the
+    /// function `/v1/mix` uses, so a name is listed only if it works (a 16 px
+    /// model, layers 0-5, has only `coarse`).
+    func styleNames() -> [String: String] {
+        var names: [String: String] = [:]
+        for name in ["coarse", "middle", "fine"] {
+            guard let layers = try? model.styleLayers(name), let lo = layers.first, let hi = layers.last else { continue }
+            names[name] = lo == hi ? "\(lo)" : "\(lo)-\(hi)"
+        }
+        return names
+    }
+
     /// FNV-1a 64 over tensor names, shapes and bytes (computed once at start).
     static func fingerprint(_ model: Model) -> String {
         var h = FNV1a()
@@ -42,7 +55,7 @@ public final class ServedModel: Sendable {
         var defaults: [String: Any] = ["scale": "max"]
         if let n = model.styleLayerCount {
             d["style_layers"] = n
-            d["style_names"] = ["coarse": "0-3", "middle": "4-7", "fine": "8-\(max(8, n - 1))"]
+            d["style_names"] = styleNames()
             if case .styleGAN(let c) = model.file.config {
                 defaults["psi"] = c.truncationPsi ?? 1
                 defaults["cutoff"] = c.truncationCutoff ?? n

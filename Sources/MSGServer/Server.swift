@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import MSGGen
 import ServiceLifecycle
@@ -10,9 +11,15 @@ public struct ServerDependencies: Sendable {
     public let cache: PNGCache
     public let metrics: ServerMetrics
     public let limits: ServerLimits
+    public let connections: ConnectionLimits
+    /// Renders in flight by request key (identical requests share one).
+    let inFlight: InFlightRenders
 
-    public init(models: ModelRegistry, cache: PNGCache, metrics: ServerMetrics, limits: ServerLimits) {
+    public init(models: ModelRegistry, cache: PNGCache, metrics: ServerMetrics, limits: ServerLimits,
+                connections: ConnectionLimits = ConnectionLimits()) {
         self.models = models; self.cache = cache; self.metrics = metrics; self.limits = limits
+        self.connections = connections
+        inFlight = InFlightRenders(metrics: metrics)
     }
 
     /// One render pool per model (names must be unique; the first model is the default).
@@ -24,7 +31,7 @@ public struct ServerDependencies: Sendable {
         }
         let served = models.map { ServedModel(model: $0, pool: RenderPool(model: $0, config: config.batch, metrics: metrics, logger: logger)) }
         return ServerDependencies(models: ModelRegistry(served), cache: PNGCache(capacityBytes: config.cacheBytes),
-                                  metrics: metrics, limits: config.limits)
+                                  metrics: metrics, limits: config.limits, connections: config.connections)
     }
 
     public var pools: [RenderPool] { models.models.map(\.pool) }
@@ -32,7 +39,8 @@ public struct ServerDependencies: Sendable {
 
 /// The router: every endpoint, with the observability middleware around it.
 public func buildRouter(_ deps: ServerDependencies) -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+    // HEAD everywhere GET is, with GET's status and headers and no body (RFC 9110 9.3.2).
+    let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: ObservabilityMiddleware(metrics: deps.metrics))
     let pictures = PictureController(deps: deps)
 
@@ -52,7 +60,7 @@ public func buildRouter(_ deps: ServerDependencies) -> Router<BasicRequestContex
                  body: .init(byteBuffer: ByteBuffer(bytes: deps.metrics.exposition())))
     }
     router.get("/v1/models") { request, _ -> Response in
-        _ = try Query(request.uri.queryParameters, allowed: [])
+        _ = try Query(raw: request.uri.query, allowed: [])
         let list = deps.models.models.enumerated().map { $1.description(isDefault: $0 == 0) }
         return json(["models": list])
     }
@@ -68,14 +76,23 @@ public func buildRouter(_ deps: ServerDependencies) -> Router<BasicRequestContex
     return router
 }
 
-/// The application: the router, the render pools as a service (shut down after
-/// the HTTP server has drained), and one log line with the URL once listening.
+/// The application: the router behind request-target normalisation, served
+/// by `ServeChannel` (Hummingbird's HTTP/1 channel with the connection limits
+/// of `config.connections`), the render pools as a service (shut down after
+/// the HTTP server has drained), and one log line with the URL and the
+/// limits once listening.
 public func buildApplication(config: ServerConfig, dependencies deps: ServerDependencies,
                              logger: Logger = Logger(label: "msg-gen.serve")) -> some ApplicationProtocol {
     let host = config.host
+    let limits = config.connections
+    let openFiles = ConnectionLimits.openFileLimit()
+    let cap = limits.resolvedMaxConnections(openFileLimit: openFiles)
+    let registry = ConnectionRegistry(cap: cap, metrics: deps.metrics)
     return Application(
-        router: buildRouter(deps),
-        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "msg-gen"),
+        responder: RequestTargetResponder(inner: buildRouter(deps).buildResponder()),
+        server: HTTPServerBuilder { responder in ServeChannel(responder: responder, limits: limits, registry: registry) },
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "msg-gen",
+                             availableConnectionsDelegate: ConnectionCap(cap, logger: logger)),
         services: [RenderPoolsService(pools: deps.pools, logger: logger)],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? config.port
@@ -83,7 +100,12 @@ public func buildApplication(config: ServerConfig, dependencies deps: ServerDepe
             logger.notice("msg-gen serve listening on http://\(urlHost):\(port)/",
                         metadata: ["models": "\(deps.models.models.map(\.name).joined(separator: ","))",
                                    "max_batch": "\(config.batch.maxBatch)", "max_queue": "\(config.batch.maxQueue)",
-                                   "cache_bytes": "\(config.cacheBytes)"])
+                                   "batch_wait_ms": "\(config.batch.batchWaitSeconds * 1000)",
+                                   "cache_bytes": "\(config.cacheBytes)",
+                                   "max_connections": "\(cap)",
+                                   "max_connections_from": "\(limits.maxConnections == nil ? "open-file limit \(openFiles) - \(ConnectionLimits.reservedFileDescriptors)" : "--max-connections")",
+                                   "idle_timeout_s": "\(limits.idleTimeout.inSeconds)", "header_timeout_s": "\(limits.headerTimeout.inSeconds)",
+                                   "request_timeout_s": "\(limits.requestTimeout.inSeconds)", "max_request_bytes": "\(limits.maxRequestBytes)"])
         },
         logger: logger
     )

@@ -14,6 +14,10 @@ public enum ServerError: Error, HTTPResponseError, Equatable, CustomStringConver
     case notReady(String)
     /// 404: no such route.
     case notFound(String)
+    /// 405: the path exists, the method does not (answered with `Allow`).
+    case methodNotAllowed(path: String, method: String, allow: [String])
+    /// 503: the whole-request deadline passed before the picture was done.
+    case timedOut(seconds: Double)
     /// 500: the engine failed (never expected; logged).
     case internalError(String)
 
@@ -21,7 +25,8 @@ public enum ServerError: Error, HTTPResponseError, Equatable, CustomStringConver
         switch self {
         case .badParameter: .badRequest
         case .unknownModel, .notFound: .notFound
-        case .queueFull, .notReady: .serviceUnavailable
+        case .methodNotAllowed: .methodNotAllowed
+        case .queueFull, .notReady, .timedOut: .serviceUnavailable
         case .internalError: .internalServerError
         }
     }
@@ -34,13 +39,21 @@ public enum ServerError: Error, HTTPResponseError, Equatable, CustomStringConver
         case let .queueFull(model, _): "busy: the render queue of \(model) is full; retry later"
         case let .notReady(m): m
         case let .notFound(path): "no route \(path)"
+        case let .methodNotAllowed(path, method, allow):
+            "method: \(method) is not allowed on \(path) (allowed: \(allow.joined(separator: ", ")))"
+        case let .timedOut(seconds): "busy: the picture was not done within the request deadline (\(seconds) s); retry later"
         case let .internalError(m): "internal error: \(m)"
         }
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"]
-        if case let .queueFull(_, retryAfter) = self { headers[.retryAfter] = "\(retryAfter)" }
+        switch self {
+        case let .queueFull(_, retryAfter): headers[.retryAfter] = "\(retryAfter)"
+        case .timedOut: headers[.retryAfter] = "1"
+        case let .methodNotAllowed(_, _, allow): headers[.allow] = allow.joined(separator: ", ")
+        default: break
+        }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: Self.json(description))))
     }
 

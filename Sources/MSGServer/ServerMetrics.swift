@@ -43,6 +43,24 @@ public final class ServerMetrics: Sendable {
         Gauge(label: "msg_gen_queue_depth", dimensions: [("model", model)], factory: factory).record(depth)
     }
 
+    /// Images a request did not have to render because the same image (same
+    /// job, same options) was already queued or rendering (`kind`: image =
+    /// per-image jobs joined in the pool, request = whole identical requests
+    /// that shared one render).
+    public func coalesced(model: String, images: Int, kind: String = "image") {
+        Counter(label: "msg_gen_coalesced_total", dimensions: [("model", model), ("kind", kind)], factory: factory).increment(by: images)
+    }
+
+    /// A request whose client went away (or whose deadline passed) before its picture was done.
+    public func abandoned(reason: String) {
+        Counter(label: "msg_gen_abandoned_requests_total", dimensions: [("reason", reason)], factory: factory).increment()
+    }
+
+    /// Open HTTP connections, and the cap.
+    public func connections(open: Int) {
+        Gauge(label: "msg_gen_open_connections", dimensions: [], factory: factory).record(open)
+    }
+
     /// A request turned away with 503 because the queue was full.
     public func rejected(model: String) {
         Counter(label: "msg_gen_queue_rejections_total", dimensions: [("model", model)], factory: factory).increment()

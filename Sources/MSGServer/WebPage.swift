@@ -52,7 +52,7 @@ enum WebPage {
   <h2>Faces <span class="hint">click to pick rows, shift-click (or switch below) to pick columns, click again to drop</span></h2>
   <div class="bar">
     <label>a click picks <select id="pickmode"><option value="row">rows</option><option value="col">columns</option></select></label>
-    <label>styles from the column <select id="styles"><option>coarse</option><option>middle</option><option>fine</option></select></label>
+    <label>styles from the column <select id="styles"></select></label>
     <label>scales <select id="mixscale"><option value="max">largest</option><option value="all">every scale</option></select></label>
     <button id="mixbtn" type="button" disabled>Mix</button>
     <button id="clearbtn" type="button">Clear picks</button>
@@ -98,6 +98,17 @@ function params(extra) {
   return p.toString();
 }
 
+// Only the style ranges this model's /v1/mix accepts (from /v1/models).
+function fillStyles() {
+  const sel = $("styles"), names = (current() && current().style_names) || {}, prev = sel.value;
+  sel.textContent = "";
+  for (const [name, layers] of Object.entries(names)) {
+    const o = document.createElement("option"); o.value = name; o.textContent = name + " (layers " + layers + ")";
+    sel.append(o);
+  }
+  if (Object.keys(names).includes(prev)) sel.value = prev;
+}
+
 function renderPicks() {
   document.querySelectorAll(".face").forEach((el) => {
     const s = Number(el.dataset.seed);
@@ -107,7 +118,7 @@ function renderPicks() {
   });
   $("rowsout").textContent = "rows: " + (rows.join(",") || "-");
   $("colsout").textContent = "columns: " + (cols.join(",") || "-");
-  $("mixbtn").disabled = !(isStyle() && rows.length && cols.length);
+  $("mixbtn").disabled = !(isStyle() && rows.length && cols.length && $("styles").options.length);
   $("mixbtn").title = isStyle() ? "" : "style mixing needs an msg-stylegan model";
 }
 
@@ -126,6 +137,7 @@ async function show(ev) {
   let q;
   try { q = parseSeeds($("seeds").value); } catch (e) { showError(e.message); return; }
   const m = current();
+  fillStyles();
   $("info").textContent = m.family + ", " + m.resolutions.join("/") + " px" + (m.style_layers ? ", " + m.style_layers + " style layers" : "");
   const faces = $("faces"); faces.textContent = "";
   for (let i = 0; i < q.count; i++) {
