@@ -136,8 +136,12 @@ public struct PNGSettings: Sendable, Equatable {
         self.compressionLevel = compressionLevel; self.filters = filters; self.strategy = strategy
     }
 
-    /// What msg-gen's pictures use (CLI and server alike; measured in README "Pictures").
-    public static let pictures = PNGSettings(compressionLevel: 6, filters: .adaptive, strategy: .default)
+    /// What msg-gen's pictures use (CLI and server alike; measured in README
+    /// "Pictures"): libpng's adaptive filters and zlib's run-length strategy
+    /// (Z_RLE, which ignores the level above 0). On the faces models' grids it
+    /// is as fast as level 1 and 5% smaller than level 6 (filtered generator
+    /// output has few long repeats for the default strategy to find).
+    public static let pictures = PNGSettings(compressionLevel: 1, filters: .adaptive, strategy: .rle)
 }
 
 /// A PNG encoder fed rows top to bottom as they are ready (libpng's row API):
