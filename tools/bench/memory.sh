@@ -47,7 +47,9 @@ if [[ $what == serve || $what == all ]]; then
   printf 'after one /v1/image (%.2f s): %s\n' "$(echo "$e - $s" | bc -l)" "$(rss)"
   one=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
   s=$(date +%s.%N)
-  for i in 1 2 3 4; do curl -sf -o /dev/null "localhost:$port/v1/grid?seed=$((i * 8))&count=8" & done; wait
+  curls=()
+  for i in 1 2 3 4; do curl -sf -o /dev/null "localhost:$port/v1/grid?seed=$((i * 8))&count=8" & curls+=($!); done
+  wait "${curls[@]}"
   e=$(date +%s.%N)
   printf 'after a burst of 4 concurrent 8-image /v1/grid (%.2f s): %s (peak %s)\n' "$(echo "$e - $s" | bc -l)" "$(rss)" "$(hwm)"
   for t in 15 30 60; do
