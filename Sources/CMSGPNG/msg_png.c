@@ -70,19 +70,38 @@ static void write_to_buffer(png_structp png, png_bytep bytes, png_size_t length)
 
 static void flush_buffer(png_structp png) { (void)png; }
 
-typedef struct {
+/* MARK: - Row-by-row encoding */
+
+struct msg_png_writer {
     msg_png_context ctx;
     growable_buffer buffer;
-} encode_session;
+    png_structp png;
+    png_infop info;
+    uint32_t width, height, written;
+    int failed;
+};
 
-int msg_png_encode_rgb8(const uint8_t *pixels, uint32_t width, uint32_t height,
-                        const msg_png_text *texts, size_t text_count,
-                        int compression_level,
-                        uint8_t **out, size_t *out_size,
-                        char *err, size_t err_capacity) {
+void msg_png_writer_free(msg_png_writer *w) {
+    if (w == NULL) return;
+    if (w->png) png_destroy_write_struct(&w->png, w->info ? &w->info : NULL);
+    free(w->buffer.data);
+    free(w);
+}
+
+/* Each entry point below owns its setjmp: libpng longjmps only into a frame
+ * that is still live. */
+static int writer_failed(msg_png_writer *w, char *err, size_t cap, const char *fallback) {
+    w->failed = 1;
+    if (!w->ctx.has_error) set_error(err, cap, fallback);
+    return 1;
+}
+
+int msg_png_writer_create(uint32_t width, uint32_t height,
+                          const msg_png_text *texts, size_t text_count,
+                          int compression_level, int filters, int zlib_strategy,
+                          msg_png_writer **writer, char *err, size_t err_capacity) {
     if (err && err_capacity) err[0] = '\0';
-    *out = NULL;
-    *out_size = 0;
+    *writer = NULL;
     if (width == 0 || height == 0 || width > PNG_USER_WIDTH_MAX || height > PNG_USER_HEIGHT_MAX) {
         set_error(err, err_capacity, "image dimensions out of range for PNG");
         return 1;
@@ -91,50 +110,49 @@ int msg_png_encode_rgb8(const uint8_t *pixels, uint32_t width, uint32_t height,
         set_error(err, err_capacity, "compression level must be 0...9");
         return 1;
     }
+    if ((filters & ~PNG_ALL_FILTERS) != 0) {
+        set_error(err, err_capacity, "unknown PNG filter bits");
+        return 1;
+    }
+    if (zlib_strategy != Z_DEFAULT_STRATEGY && zlib_strategy != Z_FILTERED && zlib_strategy != Z_RLE) {
+        set_error(err, err_capacity, "zlib strategy must be default, filtered or RLE");
+        return 1;
+    }
     if (text_count > (size_t)INT32_MAX) {
         set_error(err, err_capacity, "too many text chunks");
         return 1;
     }
-
-    /* State that changes after setjmp lives on the heap, reached through
-     * pointers that are never reassigned, so the longjmp path reads it
-     * reliably without volatile locals. */
-    encode_session *session = (encode_session *)calloc(1, sizeof(encode_session));
-    png_bytep *rows = (png_bytep *)malloc(sizeof(png_bytep) * height);
+    msg_png_writer *w = (msg_png_writer *)calloc(1, sizeof(msg_png_writer));
     png_textp chunks = text_count ? (png_textp)calloc(text_count, sizeof(png_text)) : NULL;
-    if (session == NULL || rows == NULL || (text_count && chunks == NULL)) {
-        free(session);
-        free(rows);
+    if (w == NULL || (text_count && chunks == NULL)) {
+        free(w);
         free(chunks);
         set_error(err, err_capacity, "out of memory");
         return 1;
     }
-    session->ctx.err = err;
-    session->ctx.capacity = err_capacity;
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &session->ctx, on_error, on_warning);
-    png_infop info = png ? png_create_info_struct(png) : NULL;
-    if (png == NULL || info == NULL) {
-        png_destroy_write_struct(png ? &png : NULL, NULL);
-        free(session);
-        free(rows);
+    w->ctx.err = err;
+    w->ctx.capacity = err_capacity;
+    w->width = width;
+    w->height = height;
+    w->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &w->ctx, on_error, on_warning);
+    w->info = w->png ? png_create_info_struct(w->png) : NULL;
+    if (w->png == NULL || w->info == NULL) {
+        msg_png_writer_free(w);
         free(chunks);
         set_error(err, err_capacity, "libpng: could not create the write structures");
         return 1;
     }
-
-    if (setjmp(png_jmpbuf(png))) {
-        png_destroy_write_struct(&png, &info);
-        if (!session->ctx.has_error) set_error(err, err_capacity, "libpng: encoding failed");
-        free(session->buffer.data);
-        free(session);
-        free(rows);
+    if (setjmp(png_jmpbuf(w->png))) {
         free(chunks);
+        writer_failed(w, err, err_capacity, "libpng: encoding failed");
+        msg_png_writer_free(w);
         return 1;
     }
-
-    png_set_write_fn(png, &session->buffer, write_to_buffer, flush_buffer);
-    png_set_compression_level(png, compression_level);
-    png_set_IHDR(png, info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+    png_set_write_fn(w->png, &w->buffer, write_to_buffer, flush_buffer);
+    png_set_compression_level(w->png, compression_level);
+    png_set_compression_strategy(w->png, zlib_strategy);
+    if (filters) png_set_filter(w->png, PNG_FILTER_TYPE_BASE, filters);
+    png_set_IHDR(w->png, w->info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     for (size_t i = 0; i < text_count; i++) {
         chunks[i].key = (png_charp)texts[i].key;
@@ -142,20 +160,48 @@ int msg_png_encode_rgb8(const uint8_t *pixels, uint32_t width, uint32_t height,
         chunks[i].text_length = strlen(texts[i].value);
         chunks[i].compression = texts[i].is_utf8 ? PNG_ITXT_COMPRESSION_NONE : PNG_TEXT_COMPRESSION_NONE;
     }
-    if (text_count) png_set_text(png, info, chunks, (int)text_count);
+    if (text_count) png_set_text(w->png, w->info, chunks, (int)text_count);
+    png_write_info(w->png, w->info);
+    free(chunks);   /* png_set_text copied the strings */
+    w->ctx.err = NULL;   /* later calls point it at their own buffer */
+    w->ctx.capacity = 0;
+    *writer = w;
+    return 0;
+}
 
-    size_t stride = (size_t)width * 3;
-    for (uint32_t y = 0; y < height; y++) rows[y] = (png_bytep)(pixels + (size_t)y * stride);
-    png_set_rows(png, info, rows);
-    png_write_png(png, info, PNG_TRANSFORM_IDENTITY, NULL);
-
-    png_destroy_write_struct(&png, &info);
-    free(rows);
-    free(chunks);
-    *out = session->buffer.data;
-    *out_size = session->buffer.size;
-    free(session);
+int msg_png_writer_rows(msg_png_writer *w, const uint8_t *rows, uint32_t count, size_t stride,
+                        char *err, size_t err_capacity) {
     if (err && err_capacity) err[0] = '\0';
+    if (w == NULL || w->failed) { set_error(err, err_capacity, "PNG writer already failed"); return 1; }
+    if (count > w->height - w->written) { set_error(err, err_capacity, "more rows than the image height"); return 1; }
+    w->ctx.err = err;
+    w->ctx.capacity = err_capacity;
+    w->ctx.has_error = 0;
+    if (setjmp(png_jmpbuf(w->png))) return writer_failed(w, err, err_capacity, "libpng: encoding failed");
+    for (uint32_t i = 0; i < count; i++) png_write_row(w->png, (png_const_bytep)(rows + (size_t)i * stride));
+    w->written += count;
+    w->ctx.err = NULL;
+    w->ctx.capacity = 0;
+    return 0;
+}
+
+int msg_png_writer_finish(msg_png_writer *w, uint8_t **out, size_t *out_size, char *err, size_t err_capacity) {
+    if (err && err_capacity) err[0] = '\0';
+    *out = NULL;
+    *out_size = 0;
+    if (w == NULL || w->failed) { set_error(err, err_capacity, "PNG writer already failed"); return 1; }
+    if (w->written != w->height) { set_error(err, err_capacity, "PNG finished before its last row"); return 1; }
+    w->ctx.err = err;
+    w->ctx.capacity = err_capacity;
+    w->ctx.has_error = 0;
+    if (setjmp(png_jmpbuf(w->png))) return writer_failed(w, err, err_capacity, "libpng: encoding failed");
+    png_write_end(w->png, w->info);
+    *out = w->buffer.data;
+    *out_size = w->buffer.size;
+    w->buffer.data = NULL;
+    w->buffer.size = w->buffer.capacity = 0;
+    w->ctx.err = NULL;
+    w->ctx.capacity = 0;
     return 0;
 }
 

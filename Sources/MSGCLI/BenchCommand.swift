@@ -35,6 +35,9 @@ public struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Skip the SGEMM peak measurement.")
     public var noPeak = false
 
+    @Option(name: .customLong("png-seeds"), help: "Instead of the engine: time PNG encoder settings on one grid of this many seeds per model (0: off).")
+    public var pngSeeds: Int = 0
+
     @Option(name: .customLong("conv-path"), help: "Conv path of every layer: auto (default), gemm (im2col + sgemm everywhere, the first engine), direct, winograd.")
     public var convPath: ConvPathOption = .auto
 
@@ -44,10 +47,12 @@ public struct BenchCommand: ParsableCommand {
         guard (1...1000).contains(iterations) else { throw ValidationError("--iterations must be 1 ... 1000") }
         guard batches.allSatisfy({ (1...64).contains($0) }) else { throw ValidationError("--batches must be 1 ... 64") }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1 ... 256") }
+        guard (0...1024).contains(pngSeeds) else { throw ValidationError("--png-seeds must be 0 ... 1024") }
     }
 
     public func run() throws {
         print(Bench.machineLine(threads: threads))
+        if pngSeeds > 0 { return try runPNG() }
         let peak = noPeak ? Double.nan : Bench.sgemmPeak(threads: threads)
         if !noPeak { print(String(format: "sgemm peak: %.1f GFLOP/s (2048^3, %d threads, median of 5)", peak, threads)) }
         print("model            batch   ms/img   min ms/img   GFLOP/img   GFLOP/s   %peak   peak RSS MB")

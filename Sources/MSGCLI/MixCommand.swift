@@ -101,19 +101,18 @@ public struct MixCommand: ParsableCommand {
             print(dir)
         case .png:
             try Output.checkPixelBudget(model: model, count: (rowSeeds.count + 1) * (colSeeds.count + 1), scales: scaleIdx)
-            func images(_ t: [Tensor]) throws -> [RGBImage] { try Pictures.images(t, indices: scaleIdx) }
-            var rowImages: [[RGBImage]] = [], colImages: [[RGBImage]] = []
-            try renderer.render(seeds: rowSeeds, options: opts) { _, s in rowImages.append(try images(s)) }
-            try renderer.render(seeds: colSeeds, options: opts) { _, s in colImages.append(try images(s)) }
-            var cells = [[[RGBImage]]](repeating: [[RGBImage]](repeating: [], count: colSeeds.count), count: rowSeeds.count)
+            let desc = preset == .figure ? "figure preset" : styles!
+            // Images go into the 8-bit figure as they are rendered (Pictures.MixPicture).
+            let picture = try Pictures.MixPicture(model: model, rows: rowSeeds, cols: colSeeds, styles: desc, options: opts,
+                                                  scales: output.scales)
+            try renderer.render(seeds: rowSeeds, options: opts) { r, s in try picture.addRow(r, s) }
+            try renderer.render(seeds: colSeeds, options: opts) { _, s in try picture.addColumn(s) }
             try renderer.mix(rows: rowSeeds, cols: colSeeds, layersPerRow: layersPerRow, options: opts) { r, c, scales in
-                cells[r][c] = try images(scales)
+                try picture.addCell(row: r, col: c, scales)
                 done += 1; progress.update(done: done)
             }
             let path = output.out ?? "\(model.name)-mix-rows\(rowSeeds.count)-cols\(colSeeds.count)\(scaleIdx.count > 1 ? "-all" : "").png"
-            let desc = preset == .figure ? "figure preset" : styles!
-            let png = try Pictures.mixPNG(model: model, rows: rowSeeds, cols: colSeeds, styles: desc, options: opts,
-                                          scales: output.scales, rowImages: rowImages, colImages: colImages, cells: cells)
+            let png = try picture.finish()
             try Output.writePNGBytes(png, to: path)
             print(path)
         }

@@ -54,12 +54,13 @@ public struct RenderCommand: ParsableCommand {
         let options = try style.renderOptions(for: model)
 
         try Output.checkPixelBudget(model: model, count: list.count, scales: scaleIdx)
-        var images = [[RGBImage]](repeating: [], count: list.count)
+        // Each image goes into the 8-bit picture as soon as it is rendered.
+        let picture = try Pictures.SeedsPicture(model: model, seeds: list, options: options, scales: output.scales)
         try renderer.render(seeds: list, options: options) { i, scales in
-            images[i] = try Pictures.images(scales, indices: scaleIdx)
+            try picture.add(scales)
             progress.update(done: i + 1)
         }
-        let png = try Pictures.seedsPNG(model: model, seeds: list, options: options, scales: output.scales, images: images)
+        let png = try picture.finish()
         let path = output.out ?? Output.defaultName(model: model, seeds: list, scales: output.scales)
         try Output.writePNGBytes(png, to: path)
         print(path)

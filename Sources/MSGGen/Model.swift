@@ -121,10 +121,21 @@ public final class Model: @unchecked Sendable {
 
 /// Renders seeds in batches with buffers it owns: one per worker thread of a
 /// CLI run or a server. Not thread-safe; make one per concurrent caller.
+///
+/// Memory follows the work: buffers are planned for the largest pass seen so
+/// far (`batch` is an upper bound, never a minimum: one seed plans for one
+/// image), the high-resolution layers run image by image through one image's
+/// buffers whatever the pass, and `releaseBuffers()` gives back what a rare
+/// large pass took (the server calls it after an idle period).
 public final class Renderer {
     public let model: Model
+    /// Most images in one forward pass.
     public let batch: Int
     public let threads: Int
+    /// Per-image activation size (floats) from which a pass runs image by image
+    /// (`WorkspacePlan.defaultPerImageFloats`; tests lower it to run that
+    /// schedule on small models: it never changes bits).
+    public let perImageFloats: Int
     private var proGANWorkspace: ProGANGenerator.Workspace?
     private var styleGANWorkspace: StyleGANGenerator.Workspace?
 
@@ -133,24 +144,89 @@ public final class Renderer {
         didSet { proGANWorkspace?.profile = profile; styleGANWorkspace?.profile = profile }
     }
 
-    public init(model: Model, batch: Int = 8, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    public init(model: Model, batch: Int = 8, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                perImageFloats: Int = WorkspacePlan.defaultPerImageFloats) {
         self.model = model
         self.batch = max(1, batch)
         self.threads = max(1, threads)
+        self.perImageFloats = max(1, perImageFloats)
+    }
+
+    /// The buffers a pass of `images` images plans (what `forward` allocates
+    /// for it when no larger pass came before).
+    public func plan(images: Int) -> WorkspacePlan {
+        switch model.backend {
+        case .proGAN(let g): g.plan(images: images, threads: threads, perImageFloats: perImageFloats)
+        case .styleGAN(let g): g.plan(images: images, threads: threads, perImageFloats: perImageFloats)
+        }
+    }
+
+    /// The plan of the buffers held now (nil: none; the next pass plans them).
+    public var heldPlan: WorkspacePlan? { proGANWorkspace?.plan ?? styleGANWorkspace?.plan }
+
+    /// Frees the workspace and the kept output tensors, and asks malloc to hand
+    /// freed memory back to the system; the next pass plans for its own size.
+    /// Images never depend on it. Returns the bytes of workspace given back.
+    @discardableResult
+    public func releaseBuffers() -> Int {
+        let bytes = heldPlan?.bytes ?? 0
+        proGANWorkspace = nil
+        styleGANWorkspace = nil
+        Self.trimHeap()
+        return bytes
+    }
+
+    /// glibc's `malloc_trim(0)`: returns free heap pages (every arena) to the
+    /// system. Looked up at run time (Swift's Glibc module does not declare it);
+    /// a no-op on other C libraries.
+    private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+        guard let f = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
+        return unsafeBitCast(f, to: (@convention(c) (Int) -> Int32).self)
+    }()
+
+    static func trimHeap() { _ = mallocTrim?(0) }
+
+    private func proGANWorkspace(_ g: ProGANGenerator, images n: Int) -> ProGANGenerator.Workspace {
+        if let ws = proGANWorkspace, ws.batch >= n { ws.profile = profile; return ws }
+        proGANWorkspace = nil   // free the smaller one before planning the larger
+        let ws = g.makeWorkspace(batch: n, threads: threads, perImageFloats: perImageFloats)
+        ws.profile = profile
+        proGANWorkspace = ws
+        return ws
+    }
+
+    private func styleGANWorkspace(_ g: StyleGANGenerator, images n: Int) -> StyleGANGenerator.Workspace {
+        if let ws = styleGANWorkspace, ws.batch >= n { ws.profile = profile; return ws }
+        styleGANWorkspace = nil
+        let ws = g.makeWorkspace(batch: n, threads: threads, perImageFloats: perImageFloats)
+        ws.profile = profile
+        styleGANWorkspace = ws
+        return ws
     }
 
     /// Renders `seeds` in order, `batch` at a time, calling `onImage(index,
-    /// scales)` for each as soon as its batch is done; scales are `[3, R, R]`,
+    /// scales)` for each as soon as it is finished; scales are `[3, R, R]`,
     /// 4x4 first. Each image depends only on its seed and the options, never on
     /// its batch-mates (a grid cell equals the single-seed render bit for bit).
+    /// The full-resolution scales of a pass are not all held at once: handle
+    /// (or copy) them in `onImage`; tensors kept past it stay intact but cost a copy.
     public func render(seeds: [UInt32], options: RenderOptions = RenderOptions(),
                        onImage: (_ index: Int, _ scales: [Tensor]) throws -> Void) throws {
         var start = 0
         while start < seeds.count {
             let chunk = Array(seeds[start..<min(seeds.count, start + batch)])
-            let outputs = try forward(seeds: chunk, options: options)
-            for (j, _) in chunk.enumerated() {
-                try onImage(start + j, outputs.map { $0.slice(j) })
+            let base = start
+            switch model.backend {
+            case .proGAN(let g):
+                let ws = proGANWorkspace(g, images: chunk.count)
+                try g.forward(latents: chunk.flatMap { model.latent(seed: $0) }, count: chunk.count, workspace: ws) { j, scales in
+                    try onImage(base + j, scales)
+                }
+            case .styleGAN(let g):
+                let dl = styleDlatents(g, seeds: chunk, options: options)
+                try synthesize(g, dlatents: dl, noiseSeeds: chunk, options: options) { j, scales in
+                    try onImage(base + j, scales)
+                }
             }
             start += chunk.count
         }
@@ -161,17 +237,18 @@ public final class Renderer {
         precondition(seeds.count <= batch)
         switch model.backend {
         case .proGAN(let g):
-            let ws = proGANWorkspace ?? g.makeWorkspace(batch: batch, threads: threads)
-            ws.profile = profile
-            proGANWorkspace = ws
+            let ws = proGANWorkspace(g, images: seeds.count)
             let z = seeds.flatMap { model.latent(seed: $0) }
             return g.forward(latents: z, count: seeds.count, workspace: ws)
         case .styleGAN(let g):
-            let t = g.truncation(psi: options.psi, cutoff: options.cutoff)
-            let w = g.mapping(latents: seeds.flatMap { model.latent(seed: $0) }, count: seeds.count)
-            let dl = g.dlatents(w: w, count: seeds.count, psi: t.psi, cutoff: t.cutoff)
-            return synthesize(g, dlatents: dl, noiseSeeds: seeds, options: options)
+            return synthesize(g, dlatents: styleDlatents(g, seeds: seeds, options: options), noiseSeeds: seeds, options: options)
         }
+    }
+
+    private func styleDlatents(_ g: StyleGANGenerator, seeds: [UInt32], options: RenderOptions) -> [Float] {
+        let t = g.truncation(psi: options.psi, cutoff: options.cutoff)
+        let w = g.mapping(latents: seeds.flatMap { model.latent(seed: $0) }, count: seeds.count)
+        return g.dlatents(w: w, count: seeds.count, psi: t.psi, cutoff: t.cutoff)
     }
 
     /// The dlatents `[numLayers, dlatent]` a seed maps to under `options`' truncation.
@@ -215,8 +292,9 @@ public final class Renderer {
             let chunk = Array(cells[start..<min(cells.count, start + batch)])
             var dl: [Float] = []
             for (r, c) in chunk { dl += Self.mixed(rowW: rowW[r], colW: colW[c], layers: layersPerRow[r], dlatentSize: d) }
-            let out = synthesize(g, dlatents: dl, noiseSeeds: chunk.map { rows[$0.0] }, options: opts)
-            for (j, (r, c)) in chunk.enumerated() { try onCell(r, c, out.map { $0.slice(j) }) }
+            try synthesize(g, dlatents: dl, noiseSeeds: chunk.map { rows[$0.0] }, options: opts) { j, scales in
+                try onCell(chunk[j].0, chunk[j].1, scales)
+            }
             start += chunk.count
         }
     }
@@ -243,17 +321,26 @@ public final class Renderer {
         return synthesize(g, dlatents: dlatents, noiseSeeds: noiseSeeds, options: options)
     }
 
+    private func noise(_ g: StyleGANGenerator, noiseSeeds: [UInt32], options: RenderOptions) -> StyleGANGenerator.Noise {
+        switch options.noise {
+        case .const: .stored
+        case .none: .none
+        case .random: .perImage(noiseSeeds.map { StyleNoise.draw(noiseSeed: options.noiseSeed, seed: $0, resolutions: g.layers.map(\.resolution)) })
+        }
+    }
+
     private func synthesize(_ g: StyleGANGenerator, dlatents: [Float], noiseSeeds: [UInt32], options: RenderOptions) -> [Tensor] {
         precondition(noiseSeeds.count <= batch)
-        let ws = styleGANWorkspace ?? g.makeWorkspace(batch: batch, threads: threads)
-        ws.profile = profile
-        styleGANWorkspace = ws
-        let noise: StyleGANGenerator.Noise
-        switch options.noise {
-        case .const: noise = .stored
-        case .none: noise = .none
-        case .random: noise = .perImage(noiseSeeds.map { StyleNoise.draw(noiseSeed: options.noiseSeed, seed: $0, resolutions: g.layers.map(\.resolution)) })
-        }
-        return g.synthesis(dlatents: dlatents, count: noiseSeeds.count, noise: noise, workspace: ws)
+        let ws = styleGANWorkspace(g, images: noiseSeeds.count)
+        return g.synthesis(dlatents: dlatents, count: noiseSeeds.count, noise: noise(g, noiseSeeds: noiseSeeds, options: options),
+                           workspace: ws)
+    }
+
+    private func synthesize(_ g: StyleGANGenerator, dlatents: [Float], noiseSeeds: [UInt32], options: RenderOptions,
+                            onImage: (_ index: Int, _ scales: [Tensor]) throws -> Void) rethrows {
+        precondition(noiseSeeds.count <= batch)
+        let ws = styleGANWorkspace(g, images: noiseSeeds.count)
+        try g.synthesis(dlatents: dlatents, count: noiseSeeds.count, noise: noise(g, noiseSeeds: noiseSeeds, options: options),
+                        workspace: ws, onImage: onImage)
     }
 }

@@ -78,77 +78,100 @@ public final class ProGANGenerator: @unchecked Sendable {
 
     // MARK: - Forward
 
-    /// Buffers for one batch size, planned once and reused by every call.
+    /// The block from which a pass runs image by image: the first whose
+    /// per-image output has at least `perImageFloats` floats (nil: none has).
+    func perImageFrom(perImageFloats: Int) -> Int? {
+        var r = 8
+        for i in 1..<max(config.depth, 1) {
+            if r * r * config.channels(block: i) >= perImageFloats { return i }
+            r *= 2
+        }
+        return nil
+    }
+
+    /// The buffers a pass of `images` images needs (see `WorkspacePlan`): the
+    /// blocks before the split at `images`, the blocks after it at one image.
+    public func plan(images: Int, threads: Int,
+                     perImageFloats: Int = WorkspacePlan.defaultPerImageFloats) -> WorkspacePlan {
+        let n = max(1, images), workers = max(1, threads)
+        let from = perImageFrom(perImageFloats: perImageFloats)
+        let split = from ?? config.depth
+        var batched = 16 * max(config.latentSize, config.channels(block: 0)), perImage = 0
+        var needs = layers[0].scratchNeeds(h: 4, w: 4, batch: n, workers: workers)
+        var size = 8
+        for i in 1..<max(config.depth, 1) {
+            let c = config.channels(block: i), k = i < split ? n : 1
+            if i < split { batched = max(batched, size * size * c) } else { perImage = max(perImage, size * size * c) }
+            needs = needs.union(layers[2 * i - 1].scratchNeeds(h: size / 2, w: size / 2, batch: k, workers: workers))
+            needs = needs.union(layers[2 * i].scratchNeeds(h: size, w: size, batch: k, workers: workers))
+            size *= 2
+        }
+        return WorkspacePlan(images: n, threads: workers, perImageFrom: from, batchedActivation: batched,
+                             imageActivation: perImage, scratch: needs, otherBytes: 0)
+    }
+
+    /// Buffers for passes of up to `plan.images` images, allocated once and reused.
     public final class Workspace: @unchecked Sendable {
-        public let batch: Int
-        public let threads: Int
+        public let plan: WorkspacePlan
+        public var batch: Int { plan.images }
+        public var threads: Int { plan.threads }
+        /// Batched blocks: two NHWC ping-pong buffers of `batch` images.
         let a: AlignedBuffer
         let b: AlignedBuffer
         let scratch: ConvScratch
-        /// From this block on, a batch runs image by image (nil: never), through
+        /// From this block on, a pass runs image by image (nil: never), through
         /// `imageA`/`imageB`: one image's activations there stay in cache from
-        /// layer to layer, a whole batch's would go through memory.
-        let perImageFrom: Int?
+        /// layer to layer, a whole batch's would go through memory, and the
+        /// largest buffers are one image's whatever the pass.
+        var perImageFrom: Int? { plan.perImageFrom }
         /// The last pass's output tensors, reused by the next.
         let outputCache = OutputCache()
+        /// Per-image scales' tensors of a streamed pass (`forward(..., onImage:)`).
+        let imageOutputCache = OutputCache()
         let imageA: AlignedBuffer
         let imageB: AlignedBuffer
         /// Per-layer timing for `bench --profile` (nil: off).
         public var profile: LayerProfile?
 
-        init(generator g: ProGANGenerator, batch: Int, threads: Int) {
-            self.batch = batch
-            self.threads = max(1, threads)
-            var act = 16 * g.config.latentSize
-            var needs = ScratchNeeds()
-            var size = 4, li = 0
-            for i in 0..<g.config.depth {
-                let c = g.config.channels(block: i)
-                act = max(act, size * size * c)
-                if i == 0 {
-                    needs = needs.union(g.layers[0].scratchNeeds(h: 4, w: 4, batch: batch, workers: self.threads)); li = 1
-                } else {
-                    for (layer, h) in [(g.layers[li], size / 2), (g.layers[li + 1], size)] {
-                        needs = needs.union(layer.scratchNeeds(h: h, w: h, batch: batch, workers: self.threads))
-                    }
-                    li += 2
-                }
-                size *= 2
-            }
-            a = AlignedBuffer(count: act * batch)
-            b = AlignedBuffer(count: act * batch)
-            scratch = ConvScratch(workers: self.threads, needs: needs)
-            // Blocks whose per-image output has >= 1M floats (4 MB): a batch of
-            // those no longer fits in the last-level cache between layers
-            // (measured: progan-256 at batch 8 was slower per image than at 1).
-            var from: Int?, perImage = 0, r = 8
-            for i in 1..<max(g.config.depth, 1) {
-                let floats = r * r * g.config.channels(block: i)
-                if batch > 1 && floats >= ProGANGenerator.perImageFloats && from == nil { from = i }
-                if from != nil { perImage = max(perImage, floats) }
-                r *= 2
-            }
-            perImageFrom = from
-            imageA = AlignedBuffer(count: perImage)
-            imageB = AlignedBuffer(count: perImage)
+        init(plan: WorkspacePlan) {
+            self.plan = plan
+            a = AlignedBuffer(count: plan.batchedActivation * plan.images)
+            b = AlignedBuffer(count: plan.batchedActivation * plan.images)
+            scratch = ConvScratch(workers: plan.threads, needs: plan.scratch)
+            imageA = AlignedBuffer(count: plan.imageActivation)
+            imageB = AlignedBuffer(count: plan.imageActivation)
         }
     }
 
-    /// Per-image activation size (floats) from which a batch runs image by image.
-    /// Tests lower it to run that path on small models: it never changes bits.
-    nonisolated(unsafe) static var perImageFloats = 1 << 20
-
-    public func makeWorkspace(batch: Int, threads: Int) -> Workspace {
-        Workspace(generator: self, batch: batch, threads: threads)
+    public func makeWorkspace(batch: Int, threads: Int,
+                              perImageFloats: Int = WorkspacePlan.defaultPerImageFloats) -> Workspace {
+        Workspace(plan: plan(images: batch, threads: threads, perImageFloats: perImageFloats))
     }
 
     /// z: `[n, L]` float32 latents (n <= workspace.batch) -> one `[n, 3, R, R]`
     /// tensor per scale, 4x4 first.
     public func forward(latents z: [Float], count n: Int, workspace ws: Workspace) -> [Tensor] {
+        forward(latents: z, count: n, workspace: ws, streaming: false) { _, _ in }
+    }
+
+    /// The same pass, handing each image's scales (`[3, R, R]`, 4x4 first) to
+    /// `onImage(index, scales)` as soon as it is finished: the scales computed
+    /// image by image go through one image's tensors, reused for the next image
+    /// (so a pass of n images never holds n full-resolution outputs).
+    public func forward(latents z: [Float], count n: Int, workspace ws: Workspace,
+                        onImage: (_ index: Int, _ scales: [Tensor]) throws -> Void) rethrows {
+        _ = try forward(latents: z, count: n, workspace: ws, streaming: true, onImage: onImage)
+    }
+
+    private func forward(latents z: [Float], count n: Int, workspace ws: Workspace, streaming: Bool,
+                         onImage: (_ index: Int, _ scales: [Tensor]) throws -> Void) rethrows -> [Tensor] {
         let l = config.latentSize
         precondition(n >= 1 && n <= ws.batch && z.count == n * l, "latents must be [n, \(l)] with n <= batch")
         let threads = ws.threads
-        var outputs = ws.outputCache.take(resolutions: config.resolutions, count: n)
+        let split = ws.perImageFrom ?? config.depth
+        // Streaming: scales from the split on are one image's tensors.
+        let batchedScales = streaming ? split : config.depth
+        var outputs = ws.outputCache.take(resolutions: Array(config.resolutions[..<batchedScales]), count: n)
         var x = ws.a.pointer, y = ws.b.pointer
 
         // Block 0, conv_1: one GEMM row per image (rows never mix: batching
@@ -170,16 +193,27 @@ public final class ProGANGenerator: @unchecked Sendable {
         }
         }
         swap(&x, &y)
-        // Blocks 1...: the whole batch, then (large activations) image by image.
-        let split = n > 1 ? (ws.perImageFrom ?? config.depth) : config.depth
-        runBlocks(1..<split, x: &x, y: &y, count: n, image: 0, outputs: &outputs, ws: ws)
+        // Blocks 1...: the whole pass, then (large activations) image by image.
+        runBlocks(1..<split, x: &x, y: &y, count: n, image: 0, outputs: &outputs, scaleBase: 0, ws: ws)
         if split < config.depth {
             let inputSize = 2 << split, c = config.channels(block: split - 1)   // block i: 2^(i+1) -> 2^(i+2)
             for img in 0..<n {
                 var xi = x + img * inputSize * inputSize * c, yi = ws.imageA.pointer
-                runBlocks(split..<config.depth, x: &xi, y: &yi, count: 1, image: img, outputs: &outputs, ws: ws,
-                          spare: ws.imageB.pointer)
+                if streaming {
+                    var mine = ws.imageOutputCache.take(resolutions: Array(config.resolutions[split...]), count: 1)
+                    runBlocks(split..<config.depth, x: &xi, y: &yi, count: 1, image: 0, outputs: &mine, scaleBase: split,
+                              ws: ws, spare: ws.imageB.pointer)
+                    let scales = outputs.map { $0.slice(img) } + mine.map { Tensor(shape: Array($0.shape.dropFirst()), data: $0.data) }
+                    ws.imageOutputCache.keep(mine)
+                    mine = []
+                    try onImage(img, scales)
+                } else {
+                    runBlocks(split..<config.depth, x: &xi, y: &yi, count: 1, image: img, outputs: &outputs, scaleBase: 0,
+                              ws: ws, spare: ws.imageB.pointer)
+                }
             }
+        } else if streaming {
+            for img in 0..<n { try onImage(img, outputs.map { $0.slice(img) }) }
         }
         prof?.endPass()
         ws.outputCache.keep(outputs)
@@ -187,11 +221,12 @@ public final class ProGANGenerator: @unchecked Sendable {
     }
 
     /// Blocks `blocks` for `count` images from x (swapping x and y after each
-    /// layer); their RGB into `outputs` from image `image` on. With `spare`,
+    /// layer); their RGB into `outputs` (scale s at `outputs[s - scaleBase]`)
+    /// from image `image` on. With `spare`,
     /// the first layer's input buffer is not reused: outputs ping-pong between
     /// y and spare.
     private func runBlocks(_ blocks: Range<Int>, x: inout UnsafeMutablePointer<Float>, y: inout UnsafeMutablePointer<Float>,
-                           count n: Int, image: Int, outputs: inout [Tensor], ws: Workspace,
+                           count n: Int, image: Int, outputs: inout [Tensor], scaleBase: Int, ws: Workspace,
                            spare: UnsafeMutablePointer<Float>? = nil) {
         let prof = ws.profile, threads = ws.threads
         var first = true
@@ -205,7 +240,7 @@ public final class ProGANGenerator: @unchecked Sendable {
             swap(&x, &y)
             let r = 2 * size
             prof.measure("\(r)x\(r) conv_2 + rgb") {
-                outputs[i].data.withUnsafeMutableBufferPointer { op in
+                outputs[i - scaleBase].data.withUnsafeMutableBufferPointer { op in
                     layers[2 * i].run(x: x, y: y, batch: n, h: r, w: r, scratch: ws.scratch, threads: threads,
                                       rgb: rgb[i], rgbOut: op.baseAddress! + image * 3 * r * r)
                 }

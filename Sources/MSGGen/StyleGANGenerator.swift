@@ -204,10 +204,58 @@ public final class StyleGANGenerator: @unchecked Sendable {
         case perImage([[[Float]]])
     }
 
-    /// Buffers for one batch size, planned once and reused.
+    /// The layer (an up-conv) from which a pass runs image by image: the first
+    /// whose per-image activations have at least `perImageFloats` floats (nil: none).
+    func perImageFrom(perImageFloats: Int) -> Int? {
+        for (l, layer) in layers.enumerated() where l >= 2 && l % 2 == 0 {
+            if layer.resolution * layer.resolution * layer.channels >= perImageFloats { return l }
+        }
+        return nil
+    }
+
+    /// Statistics slots (tiles or bands) per image: the most any layer uses.
+    var statSlots: Int {
+        var slots = 1
+        for layer in layers {
+            let r = layer.resolution, rows = Self.bandRows(width: r)
+            slots = max(slots, (r + rows - 1) / rows)
+            if let conv = layer.conv {
+                let h = conv.upsample ? r / 2 : r
+                slots = max(slots, conv.tilesPerImage(h: h, w: h))
+            }
+        }
+        return slots
+    }
+
+    /// The buffers a pass of `images` images needs (see `WorkspacePlan`): the
+    /// layers before the split at `images`, the layers after it at one image.
+    public func plan(images: Int, threads: Int,
+                     perImageFloats: Int = WorkspacePlan.defaultPerImageFloats) -> WorkspacePlan {
+        let n = max(1, images), workers = max(1, threads)
+        let from = perImageFrom(perImageFloats: perImageFloats)
+        let split = from ?? layers.count
+        var batched = 0, perImage = 0, needs = ScratchNeeds(), maxC = 0
+        for (l, layer) in layers.enumerated() {
+            let r = layer.resolution, c = layer.channels
+            if l < split { batched = max(batched, r * r * c) } else { perImage = max(perImage, r * r * c) }
+            maxC = max(maxC, c)
+            needs.panel = max(needs.panel, Self.bandRows(width: r) * r * 3)
+            if let conv = layer.conv {
+                let h = conv.upsample ? r / 2 : r
+                needs = needs.union(conv.scratchNeeds(h: h, w: h, batch: l < split ? n : 1, workers: workers))
+            }
+        }
+        let other = n * statSlots * 2 * maxC * MemoryLayout<Double>.stride
+            + (2 * n * maxC + n * max(styleLength, 1)) * MemoryLayout<Float>.stride
+        return WorkspacePlan(images: n, threads: workers, perImageFrom: from, batchedActivation: batched,
+                             imageActivation: perImage, scratch: needs, otherBytes: other)
+    }
+
+    /// Buffers for passes of up to `plan.images` images, allocated once and reused.
     public final class Workspace: @unchecked Sendable {
-        public let batch: Int
-        public let threads: Int
+        public let plan: WorkspacePlan
+        public var batch: Int { plan.images }
+        public var threads: Int { plan.threads }
         let act: [AlignedBuffer]          // two NHWC ping-pong buffers (the blur reuses the spent input)
         let scratch: ConvScratch
         let stats: UnsafeMutablePointer<Double>
@@ -215,53 +263,30 @@ public final class StyleGANGenerator: @unchecked Sendable {
         let maxChannels: Int
         let scale: AlignedBuffer, shift: AlignedBuffer
         let styles: AlignedBuffer         // [batch, styleLength]
-        /// First layer (an up-conv) from which a batch runs image by image, and
+        /// First layer (an up-conv) from which a pass runs image by image, and
         /// that schedule's two per-image buffers (see ProGANGenerator's).
-        let perImageFrom: Int?
+        var perImageFrom: Int? { plan.perImageFrom }
         /// The last pass's output tensors, reused by the next.
         let outputCache = OutputCache()
+        /// Per-image scales' tensors of a streamed pass.
+        let imageOutputCache = OutputCache()
         let imageA: AlignedBuffer, imageB: AlignedBuffer
         /// Per-layer timing for `bench --profile` (nil: off).
         public var profile: LayerProfile?
 
-        init(generator g: StyleGANGenerator, batch: Int, threads: Int) {
-            self.batch = batch
-            self.threads = max(1, threads)
-            var actSize = 0, needs = ScratchNeeds(), slots = 1, maxC = 0
-            for layer in g.layers {
-                let r = layer.resolution, c = layer.channels
-                actSize = max(actSize, r * r * c)
-                maxC = max(maxC, c)
-                let bandPixels = StyleGANGenerator.bandRows(width: r) * r
-                needs.panel = max(needs.panel, bandPixels * 3)
-                slots = max(slots, (r + StyleGANGenerator.bandRows(width: r) - 1) / StyleGANGenerator.bandRows(width: r))
-                if let conv = layer.conv {
-                    let h = conv.upsample ? r / 2 : r
-                    needs = needs.union(conv.scratchNeeds(h: h, w: h, batch: batch, workers: self.threads))
-                    slots = max(slots, conv.tilesPerImage(h: h, w: h))
-                }
-            }
-            act = (0..<2).map { _ in AlignedBuffer(count: actSize * batch) }
-            scratch = ConvScratch(workers: self.threads, needs: needs)
-            self.slots = slots
-            maxChannels = maxC
-            stats = .allocate(capacity: batch * slots * 2 * maxC)
-            scale = AlignedBuffer(count: batch * maxC)
-            shift = AlignedBuffer(count: batch * maxC)
-            styles = AlignedBuffer(count: batch * max(g.styleLength, 1))
-            // From the first block whose per-image activations reach 4 MB, a
-            // batch no longer fits in the last-level cache between layers:
-            // those blocks run image by image (the weights are re-read per
-            // image, the activations stay hot).
-            var from: Int?, perImage = 0
-            for (l, layer) in g.layers.enumerated() where l >= 2 {
-                let floats = layer.resolution * layer.resolution * layer.channels
-                if batch > 1 && from == nil && l % 2 == 0 && floats >= ProGANGenerator.perImageFloats { from = l }
-                if from != nil { perImage = max(perImage, floats) }
-            }
-            perImageFrom = from
-            imageA = AlignedBuffer(count: perImage)
-            imageB = AlignedBuffer(count: perImage)
+        init(generator g: StyleGANGenerator, plan: WorkspacePlan) {
+            self.plan = plan
+            let n = plan.images
+            act = (0..<2).map { _ in AlignedBuffer(count: plan.batchedActivation * n) }
+            scratch = ConvScratch(workers: plan.threads, needs: plan.scratch)
+            slots = g.statSlots
+            maxChannels = g.layers.map(\.channels).max() ?? 0
+            stats = .allocate(capacity: n * slots * 2 * maxChannels)
+            scale = AlignedBuffer(count: n * maxChannels)
+            shift = AlignedBuffer(count: n * maxChannels)
+            styles = AlignedBuffer(count: n * max(g.styleLength, 1))
+            imageA = AlignedBuffer(count: plan.imageActivation)
+            imageB = AlignedBuffer(count: plan.imageActivation)
         }
 
         deinit { stats.deallocate() }
@@ -271,8 +296,9 @@ public final class StyleGANGenerator: @unchecked Sendable {
         }
     }
 
-    public func makeWorkspace(batch: Int, threads: Int) -> Workspace {
-        Workspace(generator: self, batch: batch, threads: threads)
+    public func makeWorkspace(batch: Int, threads: Int,
+                              perImageFloats: Int = WorkspacePlan.defaultPerImageFloats) -> Workspace {
+        Workspace(generator: self, plan: plan(images: batch, threads: threads, perImageFloats: perImageFloats))
     }
 
     /// Rows per band of the element-wise passes: independent of the batch.
@@ -280,11 +306,28 @@ public final class StyleGANGenerator: @unchecked Sendable {
 
     /// dlatents `[n, numLayers, dlatent]` -> one `[n, 3, R, R]` tensor per scale.
     public func synthesis(dlatents: [Float], count n: Int, noise: Noise, workspace ws: Workspace) -> [Tensor] {
+        synthesis(dlatents: dlatents, count: n, noise: noise, workspace: ws, streaming: false) { _, _ in }
+    }
+
+    /// The same pass, handing each image's scales (`[3, R, R]`, 4x4 first) to
+    /// `onImage(index, scales)` as soon as it is finished; the scales computed
+    /// image by image go through one image's tensors, reused for the next image.
+    public func synthesis(dlatents: [Float], count n: Int, noise: Noise, workspace ws: Workspace,
+                          onImage: (_ index: Int, _ scales: [Tensor]) throws -> Void) rethrows {
+        _ = try synthesis(dlatents: dlatents, count: n, noise: noise, workspace: ws, streaming: true, onImage: onImage)
+    }
+
+    private func synthesis(dlatents: [Float], count n: Int, noise: Noise, workspace ws: Workspace, streaming: Bool,
+                           onImage: (_ index: Int, _ scales: [Tensor]) throws -> Void) rethrows -> [Tensor] {
         let d = config.dlatentSize, nl = numLayers
         precondition(n >= 1 && n <= ws.batch && dlatents.count == n * nl * d)
         if case .perImage(let arr) = noise { precondition(arr.count == n) }
         let threads = ws.threads
-        var outputs = ws.outputCache.take(resolutions: resolutions, count: n)
+        let split = ws.perImageFrom ?? nl
+        // Streaming: the scales of the layers from the split on are one image's tensors.
+        let splitScale = split / 2   // layer 2k (an up-conv) starts scale k
+        let batchedScales = streaming ? splitScale : resolutions.count
+        var outputs = ws.outputCache.take(resolutions: Array(resolutions[..<batchedScales]), count: n)
 
         let prof = ws.profile
         // Styles of every layer, per image: s = w_l @ A_l + b_l.
@@ -313,16 +356,28 @@ public final class StyleGANGenerator: @unchecked Sendable {
         epiloguePass1(layer: 0, buffer: x, count: n, noise: noise, ws: ws)
         epiloguePass2(layer: 0, buffer: x, count: n, ws: ws, rgbOut: nil)
 
-        // Layers 1...: the whole batch, then (large activations) image by image.
-        let split = n > 1 ? (ws.perImageFrom ?? nl) : nl
-        runLayers(1..<split, x: &x, y: &y, count: n, image0: 0, noise: noise, outputs: &outputs, ws: ws)
+        // Layers 1...: the whole pass, then (large activations) image by image.
+        runLayers(1..<split, x: &x, y: &y, count: n, image0: 0, noise: noise, outputs: &outputs, outImage0: 0, scaleBase: 0,
+                  ws: ws)
         if split < nl {
             let before = layers[split - 1], inFloats = before.resolution * before.resolution * before.channels
             for img in 0..<n {
                 var xi = x + img * inFloats, yi = ws.imageA.pointer
-                runLayers(split..<nl, x: &xi, y: &yi, count: 1, image0: img, noise: noise, outputs: &outputs, ws: ws,
-                          spare: ws.imageB.pointer)
+                if streaming {
+                    var mine = ws.imageOutputCache.take(resolutions: Array(resolutions[splitScale...]), count: 1)
+                    runLayers(split..<nl, x: &xi, y: &yi, count: 1, image0: img, noise: noise, outputs: &mine, outImage0: 0,
+                              scaleBase: splitScale, ws: ws, spare: ws.imageB.pointer)
+                    let scales = outputs.map { $0.slice(img) } + mine.map { Tensor(shape: Array($0.shape.dropFirst()), data: $0.data) }
+                    ws.imageOutputCache.keep(mine)
+                    mine = []
+                    try onImage(img, scales)
+                } else {
+                    runLayers(split..<nl, x: &xi, y: &yi, count: 1, image0: img, noise: noise, outputs: &outputs, outImage0: img,
+                              scaleBase: 0, ws: ws, spare: ws.imageB.pointer)
+                }
             }
+        } else if streaming {
+            for img in 0..<n { try onImage(img, outputs.map { $0.slice(img) }) }
         }
         prof?.endPass()
         Self.applyProgressiveLod(progressiveLod, to: &outputs)
@@ -331,12 +386,13 @@ public final class StyleGANGenerator: @unchecked Sendable {
     }
 
     /// Layers `ls` for `count` images from x (swapping x and y after each
-    /// layer), images `image0...` of the pass (their noise, styles and RGB).
+    /// layer), images `image0...` of the pass (their noise and styles); RGB of
+    /// scale s into `outputs[s - scaleBase]` from image `outImage0` on.
     /// With `spare`, x is read-only for the first layer (a slice of the batch's
     /// buffer): what would reuse it goes to spare instead.
     private func runLayers(_ ls: Range<Int>, x: inout UnsafeMutablePointer<Float>, y: inout UnsafeMutablePointer<Float>,
-                           count n: Int, image0: Int, noise: Noise, outputs: inout [Tensor], ws: Workspace,
-                           spare: UnsafeMutablePointer<Float>? = nil) {
+                           count n: Int, image0: Int, noise: Noise, outputs: inout [Tensor], outImage0: Int, scaleBase: Int,
+                           ws: Workspace, spare: UnsafeMutablePointer<Float>? = nil) {
         let prof = ws.profile, threads = ws.threads
         var first = true
         for l in ls {
@@ -365,8 +421,8 @@ public final class StyleGANGenerator: @unchecked Sendable {
                 if first, let spare { x = spare }
             }
             if isLast {
-                outputs[l / 2].data.withUnsafeMutableBufferPointer { op in
-                    epiloguePass2(layer: l, buffer: y, count: n, image0: image0, ws: ws, rgbOut: op.baseAddress! + image0 * 3 * r * r)
+                outputs[l / 2 - scaleBase].data.withUnsafeMutableBufferPointer { op in
+                    epiloguePass2(layer: l, buffer: y, count: n, image0: image0, ws: ws, rgbOut: op.baseAddress! + outImage0 * 3 * r * r)
                 }
             } else {
                 epiloguePass2(layer: l, buffer: y, count: n, image0: image0, ws: ws, rgbOut: nil)

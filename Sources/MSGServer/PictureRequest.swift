@@ -137,20 +137,16 @@ struct PictureRequest: Sendable {
         switch kind {
         case .seeds(let seeds):
             return try await served.pool.withImages(seeds.map { .seed($0) }, options: options) { outs in
-                let images = try outs.map { try Pictures.images($0, indices: scaleIndices) }
-                return try Pictures.seedsPNG(model: model, seeds: seeds, options: options, scales: scales, images: images)
+                try Pictures.seedsPNG(model: model, seeds: seeds, options: options, scales: scales, outputs: outs)
             }
         case let .mix(rows, cols, styles, layers):
             var jobs: [RenderPool.Job] = rows.map { .seed($0) } + cols.map { .seed($0) }
             for r in rows { for c in cols { jobs.append(.cell(row: r, col: c, layers: layers)) } }
             return try await served.pool.withImages(jobs, options: options) { outs in
-                let images = try outs.map { try Pictures.images($0, indices: scaleIndices) }
-                let rowImages = Array(images[0..<rows.count])
-                let colImages = Array(images[rows.count..<(rows.count + cols.count)])
                 let base = rows.count + cols.count
-                let cells = rows.indices.map { r in cols.indices.map { c in images[base + r * cols.count + c] } }
                 return try Pictures.mixPNG(model: model, rows: rows, cols: cols, styles: styles, options: options, scales: scales,
-                                           rowImages: rowImages, colImages: colImages, cells: cells)
+                                           rowOutputs: Array(outs[0..<rows.count]), colOutputs: Array(outs[rows.count..<base]),
+                                           cellOutputs: rows.indices.map { r in cols.indices.map { c in outs[base + r * cols.count + c] } })
             }
         }
     }

@@ -80,6 +80,12 @@ public final class RenderPool: @unchecked Sendable {
     private var held = false
     private var running = 0
     private var stopWaiters: [CheckedContinuation<Void, Never>] = []
+    private var idleReleasesCount = 0
+
+    /// How often a worker gave back its large-pass buffers after idling (`BatchConfig.idleRelease`).
+    public var idleReleases: Int {
+        get { cond.lock(); defer { cond.unlock() }; return idleReleasesCount }
+    }
 
     public init(model: Model, config: BatchConfig, metrics: ServerMetrics, logger: Logger = Logger(label: "msg-gen.render")) {
         self.model = model
@@ -208,7 +214,16 @@ public final class RenderPool: @unchecked Sendable {
     private func workerLoop(_ renderer: Renderer) {
         while true {
             cond.lock()
-            while (queue.isEmpty || held) && !stopping { cond.wait() }
+            while (queue.isEmpty || held) && !stopping {
+                // Idle for `idleRelease`: give back what passes above one image took.
+                if !cond.wait(until: Date(timeIntervalSinceNow: config.idleReleaseSeconds)), queue.isEmpty,
+                   (renderer.heldPlan?.images ?? 0) > 1 {
+                    cond.unlock()
+                    renderer.releaseBuffers()
+                    cond.lock()
+                    idleReleasesCount += 1
+                }
+            }
             if queue.isEmpty {   // stopping and drained
                 running -= 1
                 let waiters = running == 0 ? stopWaiters : []

@@ -81,6 +81,9 @@ public struct BatchConfig: Sendable, Equatable {
     public var workers = 1
     /// Engine threads per worker.
     public var threads = ProcessInfo.processInfo.activeProcessorCount
+    /// How long a worker sits idle before it gives back the buffers of passes
+    /// larger than one image (a rare large grid must not stay resident).
+    public var idleRelease: Duration = .seconds(10)
 
     public init() {}
 
@@ -91,6 +94,11 @@ extension Duration {
     /// The duration in seconds, as a Double (for flags and logs).
     public var inSeconds: Double {
         let c = components
+        return Double(c.seconds) + Double(c.attoseconds) * 1e-18
+    }
+
+    var idleReleaseSeconds: Double {
+        let c = idleRelease.components
         return Double(c.seconds) + Double(c.attoseconds) * 1e-18
     }
 }

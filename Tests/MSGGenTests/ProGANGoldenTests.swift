@@ -55,12 +55,10 @@ let proGANTolerance: Float = 2e-4
     func batchingNeverChangesAnImage(imageByImage: Bool) throws {
         // imageByImage: the large-activation schedule (blocks from 8x8 on run
         // image by image) on this small model.
-        let saved = ProGANGenerator.perImageFloats
-        if imageByImage { ProGANGenerator.perImageFloats = 1 }
-        defer { ProGANGenerator.perImageFloats = saved }
         let model = try Model.load(path: Golden.path("progan-d5-l24.safetensors"))
         let seeds: [UInt32] = [7, 42, 0, 4_294_967_295, 99]
-        let batched = Renderer(model: model, batch: 5, threads: 2)
+        let batched = Renderer(model: model, batch: 5, threads: 2,
+                               perImageFloats: imageByImage ? 1 : WorkspacePlan.defaultPerImageFloats)
         var together: [[Tensor]] = []
         try batched.render(seeds: seeds) { _, s in together.append(s) }
         for (i, seed) in seeds.enumerated() {

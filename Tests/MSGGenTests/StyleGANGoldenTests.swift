@@ -110,9 +110,6 @@ enum StyleFixtures {
     /// take the other epilogue branch).
     @Test(arguments: ["stylegan-64-fused", "stylegan-32", "no-blur"], [false, true])
     func batchingNeverChangesAnImage(name: String, imageByImage: Bool) throws {
-        let saved = ProGANGenerator.perImageFloats
-        if imageByImage { ProGANGenerator.perImageFloats = 1 }
-        defer { ProGANGenerator.perImageFloats = saved }
         let model: Model
         if name == "no-blur" {
             var c = StyleGANConfig(resolution: 32)
@@ -124,7 +121,9 @@ enum StyleFixtures {
         let seeds: [UInt32] = [3, 1, 4_294_967_295]
         for noise in NoiseMode.allCases {
             let opts = RenderOptions(noise: noise, noiseSeed: 9)
-            let together = try Renderer(model: model, batch: 3, threads: 2).forward(seeds: seeds, options: opts)
+            let together = try Renderer(model: model, batch: 3, threads: 2,
+                                        perImageFloats: imageByImage ? 1 : WorkspacePlan.defaultPerImageFloats)
+                .forward(seeds: seeds, options: opts)
             for (i, seed) in seeds.enumerated() {
                 let alone = try Renderer(model: model, batch: 1, threads: 1).forward(seeds: [seed], options: opts)
                 for s in model.resolutions.indices {

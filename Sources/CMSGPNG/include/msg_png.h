@@ -20,15 +20,34 @@ typedef struct msg_png_text {
     int is_utf8;
 } msg_png_text;
 
-/* Encodes 8-bit RGB pixels (row-major, HWC, width * 3 bytes a row) as a
- * non-interlaced PNG into a malloc'd buffer (*out, *out_size; free it with
- * msg_png_free). compression_level is a zlib level 0...9.
- * Returns 0 on success; otherwise nonzero with a message in err. */
-int msg_png_encode_rgb8(const uint8_t *pixels, uint32_t width, uint32_t height,
-                        const msg_png_text *texts, size_t text_count,
-                        int compression_level,
-                        uint8_t **out, size_t *out_size,
+/* Row filters the encoder may choose among (PNG spec 9.2), as libpng's
+ * PNG_FILTER_* bit mask: 0x08 none, 0x10 sub, 0x20 up, 0x40 average, 0x80 Paeth;
+ * 0xF8 all five (libpng's adaptive choice per row). 0 takes libpng's default. */
+
+/* An encoder that takes rows as they are ready (libpng's row API): create it
+ * with the size, text and settings, write every row top to bottom in one or
+ * more calls, then finish to get the PNG. Only the compressed output and one
+ * row of filter state are held, never the whole picture.
+ * Every call returns 0 on success, else nonzero with a message in err; after
+ * a failure the writer only accepts msg_png_writer_free. */
+typedef struct msg_png_writer msg_png_writer;
+
+/* zlib_strategy: Z_DEFAULT_STRATEGY (0), Z_FILTERED (1), Z_RLE (3). */
+int msg_png_writer_create(uint32_t width, uint32_t height,
+                          const msg_png_text *texts, size_t text_count,
+                          int compression_level, int filters, int zlib_strategy,
+                          msg_png_writer **writer, char *err, size_t err_capacity);
+
+/* `count` rows of width * 3 bytes each, `stride` bytes apart. */
+int msg_png_writer_rows(msg_png_writer *writer, const uint8_t *rows, uint32_t count, size_t stride,
                         char *err, size_t err_capacity);
+
+/* After the last row: the PNG as a malloc'd buffer (free with msg_png_free). */
+int msg_png_writer_finish(msg_png_writer *writer, uint8_t **out, size_t *out_size,
+                          char *err, size_t err_capacity);
+
+/* Frees a writer in any state (NULL is fine). */
+void msg_png_writer_free(msg_png_writer *writer);
 
 /* Decodes an 8-bit RGB PNG (interlaced or not) from memory.
  * *pixels: malloc'd width * height * 3 bytes.
