@@ -64,8 +64,7 @@ public struct SeedFiles {
     public func write(seed: UInt32, outputs: [Tensor]) throws {
         switch format {
         case .png:
-            let images = try Pictures.images(outputs, indices: scaleIndices)
-            let png = try Pictures.seedsPNG(model: model, seeds: [seed], options: options, scales: scales, images: [images])
+            let png = try Pictures.seedsPNG(model: model, seeds: [seed], options: options, scales: scales, outputs: [outputs])
             try Output.writePNGBytes(png, to: paths(seed: seed)[0])
         case .npy:
             for (s, path) in zip(scaleIndices, paths(seed: seed)) {

@@ -88,17 +88,13 @@ public struct BatchConfig: Sendable, Equatable {
     public init() {}
 
     var batchWaitSeconds: Double { batchWait.inSeconds }
+    var idleReleaseSeconds: Double { idleRelease.inSeconds }
 }
 
 extension Duration {
     /// The duration in seconds, as a Double (for flags and logs).
     public var inSeconds: Double {
         let c = components
-        return Double(c.seconds) + Double(c.attoseconds) * 1e-18
-    }
-
-    var idleReleaseSeconds: Double {
-        let c = idleRelease.components
         return Double(c.seconds) + Double(c.attoseconds) * 1e-18
     }
 }
