@@ -151,9 +151,10 @@ KERNEL void FN(conv_stationary_rows)(const float *x, int h, int w, const int CIN
 #endif
 
 /* Output channels cout (a multiple of 16, at most 64) as NV = cout / VL
- * vectors; pixels per block PB so that the PB * NV accumulators and the NV
- * weight vectors of a step stay in registers (AVX2 and NEON plan the same
- * 16 vector-halves of AVX-512's: one 512-bit accumulator is 2 AVX2, 4 NEON ones). */
+ * vectors; PB pixels per block so that the PB * NV accumulators and the NV
+ * weight vectors of a step fit the registers. AVX2 (16 ymm) and NEON (32 q,
+ * 4 lanes) take {6, 2, 2, 1} pixels for 16 / 32 / 48 / 64 outputs: 3 pixels
+ * at 32 outputs spilled and ran 10x slower on AVX2 (C microbenchmark, 128 px). */
 TGT static void FN(conv_direct)(const float *x, int h, int w, int cin, const float *wt, int kh, int kw,
                                 int oy, int ox, int cout, int r0, int r1, float *out) {
 #if VL == 16
@@ -170,7 +171,7 @@ TGT static void FN(conv_direct)(const float *x, int h, int w, int cin, const flo
 #else
     switch (cout / 16) {
     case 1: FN(conv_rows)(x, h, w, cin, wt, kh, kw, oy, ox, cout, r0, r1, out, 16 / VL, 6); break;
-    case 2: FN(conv_rows)(x, h, w, cin, wt, kh, kw, oy, ox, cout, r0, r1, out, 32 / VL, 3); break;
+    case 2: FN(conv_rows)(x, h, w, cin, wt, kh, kw, oy, ox, cout, r0, r1, out, 32 / VL, 2); break;
     case 3: FN(conv_rows)(x, h, w, cin, wt, kh, kw, oy, ox, cout, r0, r1, out, 48 / VL, 2); break;
     default: FN(conv_rows)(x, h, w, cin, wt, kh, kw, oy, ox, cout, r0, r1, out, 64 / VL, 1); break;
     }

@@ -23,7 +23,7 @@ echo "== arm64 (qemu-aarch64): NEON vs portable"
 qemu-aarch64 -L /usr/aarch64-linux-gnu "$out/twins-arm64" neon
 
 if [[ "${1:-}" == "--native" ]]; then
-    cc "${flags[@]}" "$src"/*.c "$root/tools/neon/kernel_twins.c" -lm -o "$out/twins-native"
+    "${CC:-cc}" "${flags[@]}" "$src"/*.c "$root/tools/neon/kernel_twins.c" -lm -o "$out/twins-native"
     echo "== $(uname -m) (native): every vector ISA this CPU runs vs portable"
     "$out/twins-native"
 fi
