@@ -10,7 +10,8 @@ import MSGKernels
 /// MSG_GEN_TEST_EVERY_ISA=1 (CI sets it); the per-kernel twins of every path
 /// run always (MSGKernelsTests/KernelISATests).
 @Suite struct EveryISATests {
-    static let suites = "convLayerMatchesSlowTwin|StyleOpsTests|ProGANGoldenTests|StyleGANGoldenTests|ConvPathTests"
+    static let suites = "convLayerMatchesSlowTwin|styleEpilogueMatchesSlowTwin|blurMatchesSlowTwin|pixelNormPassMatchesSlowTwin|"
+        + "ProGANGoldenTests|StyleGANGoldenTests|ConvPathTests"
     static let enabled = ProcessInfo.processInfo.environment["MSG_GEN_TEST_EVERY_ISA"] == "1"
         && ProcessInfo.processInfo.environment["MSG_GEN_ISA_RERUN"] == nil
 
@@ -34,7 +35,8 @@ import MSGKernels
         let summary = text.split(separator: "\n").last { $0.contains("Test run with") } ?? "no summary"
         print("MSG_GEN_ISA=\(isa.name): \(summary)")
         #expect(p.terminationStatus == 0, "MSG_GEN_ISA=\(isa.name) failed:\n\(text.suffix(6000))")
-        #expect(text.contains("ProGANGoldenTests") && text.contains("convLayerMatchesSlowTwin"), "filter ran nothing")
+        #expect(text.contains("ProGANGoldenTests") && text.contains("convLayerMatchesSlowTwin") && text.contains("styleEpilogueMatchesSlowTwin"),
+                "filter ran nothing")
         #endif
     }
 }
