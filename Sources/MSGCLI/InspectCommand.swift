@@ -37,7 +37,7 @@ public struct InspectCommand: ParsableCommand {
         if let d = m.dataset { lines.append("dataset:     \(d)") }
         if let l = m.license { lines.append("license:     \(l)") }
         if let s = m.sourceNote { lines.append("source:      \(s)") }
-        lines.append("blas:        OpenBLAS core \(BLAS.coreName) (\(BLAS.coreNote))")
+        lines.append("blas:        OpenBLAS core \(BLAS.coreName) (\(BLAS.coreNote)); own kernels \(BLAS.kernelISA)")
         if !brief {
             lines.append("")
             let rows = m.file.names.compactMap { m.file.tensors[$0] }

@@ -59,7 +59,10 @@ public enum BLAS {
         }
         // MSG_GEN_BLAS_CORE names a core explicitly (e.g. to compare kernels).
         let requested = getenv("MSG_GEN_BLAS_CORE").map { String(cString: $0) }.flatMap { knownCores.contains($0) ? $0 : nil }
-        guard let want = requested ?? (try? readCPUInfo()).flatMap({ preferredCore(cpuFlags: cpuFlags(cpuinfo: $0)) }) else { return }
+        // MSG_GEN_ISA=avx2 runs the whole engine as on a CPU without AVX-512:
+        // OpenBLAS's AVX2 core too.
+        let isaCap: String? = KernelISA.active == .avx2 && KernelISA.best == .avx512 ? "Haswell" : nil
+        guard let want = requested ?? isaCap ?? (try? readCPUInfo()).flatMap({ preferredCore(cpuFlags: cpuFlags(cpuinfo: $0)) }) else { return }
         if coreName.lowercased() == want.lowercased() { return }
         setenv("OPENBLAS_CORETYPE", want, 1)
         setenv(reexecMarker, "1", 1)
@@ -88,8 +91,12 @@ public enum BLAS {
     }
     private struct CPUInfoUnreadable: Error {}
 
-    /// Instruction set of msg-gen's own vector kernels ("AVX-512" or "portable C").
-    public static var kernelISA: String { msg_kernels_isa() == 2 ? "AVX-512" : "portable C" }
+    /// Instruction set of msg-gen's own kernels, for machine lines: "AVX2+FMA",
+    /// or "portable C (MSG_GEN_ISA=portable)" when the environment forced it.
+    public static var kernelISA: String {
+        let forced = getenv("MSG_GEN_ISA").map { String(cString: $0) }.flatMap { try? KernelISA.requested(environment: $0) }
+        return forced == nil ? KernelISA.active.description : "\(KernelISA.active) (MSG_GEN_ISA=\(KernelISA.active.name))"
+    }
 
     // MARK: - Threads
 

@@ -119,10 +119,10 @@ public struct ConvLayer: Sendable {
             // kernel even at 32 channels (measured at 512 px); at 16 outputs the
             // direct kernel's input-stationary blocks win (1024 px: 28 vs 39 ms
             // per thread, C microbenchmark).
-            let stationary16 = cout == 16 && msg_conv_direct_stationary(3, 3, Int32(cin), Int32(cout)) == 1
+            let stationary16 = cout == 16 && msg_conv_direct_stationary(KernelISA.active.rawValue, 3, 3, Int32(cin), Int32(cout)) == 1
             let largeTiles = !upsample && inputSize >= Self.largeTileSize && cin >= 16 && cout % 16 == 0 && !stationary16
             if (winogradFits && cout >= 64) || largeTiles { s = .winograd }
-            else if msg_kernels_isa() == 2 && cout % 16 == 0 && cout <= 64 && cin <= 64 { s = .direct }
+            else if KernelISA.active != .portable && cout % 16 == 0 && cout <= 64 && cin <= 64 { s = .direct }
             else if winogradFits { s = .winograd }
             else { s = .gemm }
         }
@@ -261,7 +261,7 @@ public struct ConvLayer: Sendable {
                 switch path {
                 case .direct(let k):
                     k[0].weights.withUnsafeBufferPointer { wp in
-                        msg_conv_direct(xi, Int32(h), Int32(w), Int32(cin), wp.baseAddress!, 3, 3, -1, -1, Int32(cout),
+                        msg_conv_direct(KernelISA.active.rawValue, xi, Int32(h), Int32(w), Int32(cin), wp.baseAddress!, 3, 3, -1, -1, Int32(cout),
                                         Int32(r0), Int32(r1), dst)
                     }
                 case .gemm(let k):
@@ -276,7 +276,7 @@ public struct ConvLayer: Sendable {
                 switch path {
                 case .direct(let k):
                     k[phase].weights.withUnsafeBufferPointer { wp in
-                        msg_conv_direct(xi, Int32(h), Int32(w), Int32(cin), wp.baseAddress!, 2, 2, Int32(a - 1), Int32(b - 1),
+                        msg_conv_direct(KernelISA.active.rawValue, xi, Int32(h), Int32(w), Int32(cin), wp.baseAddress!, 2, 2, Int32(a - 1), Int32(b - 1),
                                         Int32(cout), Int32(r0), Int32(r1), panel)
                     }
                 case .gemm(let k):

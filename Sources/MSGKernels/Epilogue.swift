@@ -33,12 +33,12 @@ public struct Epilogue: Sendable {
         let slope = leakySlope ?? 1, eps = pixelNormEpsilon ?? -1
         if let rgb, let rgbOut {
             rgb.planes.withUnsafeBufferPointer { w in
-                msg_epilogue(rows, Int32(pixels), Int32(channels), bias, slope, eps,
+                msg_epilogue(KernelISA.active.rawValue, rows, Int32(pixels), Int32(channels), bias, slope, eps,
                              w.baseAddress!, w.baseAddress! + channels, w.baseAddress! + 2 * channels,
                              rgb.bias[0], rgb.bias[1], rgb.bias[2], rgbOut, rgbOut + planeStride, rgbOut + 2 * planeStride)
             }
         } else {
-            msg_epilogue(rows, Int32(pixels), Int32(channels), bias, slope, eps, nil, nil, nil, 0, 0, 0, nil, nil, nil)
+            msg_epilogue(KernelISA.active.rawValue, rows, Int32(pixels), Int32(channels), bias, slope, eps, nil, nil, nil, 0, 0, 0, nil, nil, nil)
         }
     }
 

@@ -38,7 +38,7 @@ public struct PackedGEMM: Sendable {
             Workers.run(items: blocks * groups, workers: threads) { item, _ in
                 let cb = item / groups, g = item % groups
                 let r0 = g * Self.rowsPerItem, rows = min(m - r0, Self.rowsPerItem)
-                msg_wgemm(a + r0 * k, Int32(rows), Int32(k), w, Int32(n), Int32(cb), Int32(cb + 1), c + r0 * n)
+                msg_wgemm(KernelISA.active.rawValue, a + r0 * k, Int32(rows), Int32(k), w, Int32(n), Int32(cb), Int32(cb + 1), c + r0 * n)
             }
         }
     }

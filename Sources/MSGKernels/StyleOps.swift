@@ -21,7 +21,7 @@ public enum StyleOps {
                                     stats: UnsafeMutablePointer<Double>?) {
         if pixelNormEpsilon == nil, let stats {
             // The common case (no pixel norm), vectorised in CMSGKernels.
-            msg_style_pass1(rows, Int32(pixels), Int32(c), noiseWeight == nil ? nil : noise, noiseWeight, bias, slope, stats)
+            msg_style_pass1(KernelISA.active.rawValue, rows, Int32(pixels), Int32(c), noiseWeight == nil ? nil : noise, noiseWeight, bias, slope, stats)
             return
         }
         for p in 0..<pixels {
@@ -55,7 +55,7 @@ public enum StyleOps {
     @inline(__always)
     public static func blur(src: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>, h: Int, w: Int, c: Int,
                             rows: Range<Int>, filter f: (Float, Float, Float)) {
-        msg_blur3(src, dst, Int32(h), Int32(w), Int32(c), Int32(rows.lowerBound), Int32(rows.upperBound), f.0, f.1, f.2)
+        msg_blur3(KernelISA.active.rawValue, src, dst, Int32(h), Int32(w), Int32(c), Int32(rows.lowerBound), Int32(rows.upperBound), f.0, f.1, f.2)
     }
 
     /// The Swift body of `blur`, kept as a second implementation for tests.
@@ -110,6 +110,6 @@ public enum StyleOps {
     @inline(__always)
     public static func applyAffine(rows: UnsafeMutablePointer<Float>, pixels: Int, c: Int,
                                    scale: UnsafePointer<Float>, shift: UnsafePointer<Float>) {
-        msg_style_affine(rows, Int32(pixels), Int32(c), scale, shift)
+        msg_style_affine(KernelISA.active.rawValue, rows, Int32(pixels), Int32(c), scale, shift)
     }
 }

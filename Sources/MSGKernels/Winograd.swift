@@ -250,22 +250,22 @@ public struct Winograd: Sendable {
                         let xi = x + item.n * inStride, vk = v + offsets[k] * cin
                         switch kind {
                         case .upsample2x2:
-                            msg_wino22_input(xi, Int32(h), Int32(w), Int32(cin), Int32(r0), Int32(r1),
+                            msg_wino22_input(KernelISA.active.rawValue, xi, Int32(h), Int32(w), Int32(cin), Int32(r0), Int32(r1),
                                              Int32(phase >> 1), Int32(phase & 1), vk, planeStride)
                         case .upsample2x2Large:
-                            msg_wino42_input(xi, Int32(h), Int32(w), Int32(cin), Int32(r0), Int32(r1),
+                            msg_wino42_input(KernelISA.active.rawValue, xi, Int32(h), Int32(w), Int32(cin), Int32(r0), Int32(r1),
                                              Int32(phase >> 1), Int32(phase & 1), vk, planeStride)
                         case .plain3x3:
-                            msg_wino_input(xi, Int32(h), Int32(w), Int32(cin), Int32(r0), Int32(r1), vk, planeStride)
+                            msg_wino_input(KernelISA.active.rawValue, xi, Int32(h), Int32(w), Int32(cin), Int32(r0), Int32(r1), vk, planeStride)
                         case .plain3x3Large:
-                            msg_wino43_input(xi, Int32(h), Int32(w), Int32(cin), Int32(r0), Int32(r1), vk, planeStride)
+                            msg_wino43_input(KernelISA.active.rawValue, xi, Int32(h), Int32(w), Int32(cin), Int32(r0), Int32(r1), vk, planeStride)
                         }
                     }
                     // Stage 2: one GEMM per position and column block.
                     let uPhase = u + phase * positions * cin * cout
                     Workers.run(items: positions * blocks, workers: threads) { k, _ in
                         let xi = k / blocks, cb = k % blocks
-                        msg_wgemm(v + xi * planeStride, Int32(tiles), Int32(cin), uPhase + xi * cin * cout, Int32(cout),
+                        msg_wgemm(KernelISA.active.rawValue, v + xi * planeStride, Int32(tiles), Int32(cin), uPhase + xi * cin * cout, Int32(cout),
                                   Int32(cb), Int32(cb + 1), m + xi * mStride)
                     }
                     // Stage 3: output transforms, then (after the last phase) the
@@ -276,18 +276,18 @@ public struct Winograd: Sendable {
                         let yi = y + item.n * outStride, mk = m + offsets[k] * cout
                         switch kind {
                         case .upsample2x2:
-                            msg_wino22_output(mk, mStride, Int32(h), Int32(w), Int32(cout), Int32(r0), Int32(r1),
+                            msg_wino22_output(KernelISA.active.rawValue, mk, mStride, Int32(h), Int32(w), Int32(cout), Int32(r0), Int32(r1),
                                               Int32(phase >> 1), Int32(phase & 1), yi)
                             if phase == 3 { done(item.n, item.c, 4 * r0, min(4 * r1, oh), worker) }
                         case .upsample2x2Large:
-                            msg_wino42_output(mk, mStride, Int32(h), Int32(w), Int32(cout), Int32(r0), Int32(r1),
+                            msg_wino42_output(KernelISA.active.rawValue, mk, mStride, Int32(h), Int32(w), Int32(cout), Int32(r0), Int32(r1),
                                               Int32(phase >> 1), Int32(phase & 1), yi)
                             if phase == 3 { done(item.n, item.c, 8 * r0, min(8 * r1, oh), worker) }
                         case .plain3x3:
-                            msg_wino_output(mk, mStride, Int32(h), Int32(w), Int32(cout), Int32(r0), Int32(r1), yi)
+                            msg_wino_output(KernelISA.active.rawValue, mk, mStride, Int32(h), Int32(w), Int32(cout), Int32(r0), Int32(r1), yi)
                             done(item.n, item.c, 2 * r0, min(2 * r1, oh), worker)
                         case .plain3x3Large:
-                            msg_wino43_output(mk, mStride, Int32(h), Int32(w), Int32(cout), Int32(r0), Int32(r1), yi)
+                            msg_wino43_output(KernelISA.active.rawValue, mk, mStride, Int32(h), Int32(w), Int32(cout), Int32(r0), Int32(r1), yi)
                             done(item.n, item.c, tile * r0, min(tile * r1, oh), worker)
                         }
                     }

@@ -1,3 +1,4 @@
+import Foundation
 import MSGCLI
 import MSGKernels
 
@@ -7,6 +8,11 @@ struct Entry {
         // Before anything touches OpenBLAS: re-exec with its fast kernels if it
         // fell back to a generic core (Debian's 0.3.21 does on AVX-512 CPUs).
         BLAS.ensureFastCore()
+        // A MSG_GEN_ISA the kernels cannot honour is an error, not a silent fallback.
+        do { try KernelISA.checkEnvironment() } catch {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            exit(2)
+        }
         // Negative numbers inside list options (NegativeNumbers): --batches 1 -8.
         await MSGGenCommand.main(NegativeNumbers.attach(Array(CommandLine.arguments.dropFirst())))
     }

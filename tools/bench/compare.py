@@ -3,12 +3,20 @@
 
     python3 tools/bench/compare.py [--models progan-128 ...] [--rounds 3] [--iters 5]
                                    [--msg-gen .build/release/msg-gen] [--plot docs/bench.png]
+                                   [--isa avx2 [avx512 portable ...]]
 
 Sets up PyTorch (CPU wheel) when missing, writes random models of the
 upstream shapes, checks the PyTorch modules against the golden fixtures,
 then alternates msg-gen and PyTorch runs of each model (batch 1, 2 threads,
 channels_last) and prints ms/img, the ratio, effective GFLOP/s (direct-conv
 FLOPs / time), percent of the measured SGEMM peak, and peak RSS of each.
+
+--isa runs as on a CPU without the wider units: msg-gen with MSG_GEN_ISA set
+to the first ISA named (its kernels and, for avx2, OpenBLAS's Haswell core)
+and PyTorch limited the same way (ISA_LIMITS: oneDNN's ONEDNN_MAX_CPU_ISA and
+ATen's ATEN_CPU_CAPABILITY, set before torch loads). Further ISAs add
+msg-gen columns from the same interleaved rounds (e.g. its own AVX-512 speed).
+ONNX Runtime has no such switch and is left out under --isa.
 """
 import argparse
 import json
@@ -24,6 +32,14 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(HERE, "..", "reference"))
+
+# Environment that holds PyTorch to an ISA (None: as it chooses).
+ISA_LIMITS = {
+    "avx512": None,
+    "avx2": {"ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"},
+    "portable": {"ONEDNN_MAX_CPU_ISA": "SSE41", "ATEN_CPU_CAPABILITY": "default"},
+    "neon": None,
+}
 
 MODELS = {
     "progan-128": ("progan", {"depth": 6, "latent_size": 512}),
@@ -121,13 +137,15 @@ def onnx_worker(path, iters, batch):
     print(json.dumps({"ms": statistics.median(times), "min": min(times), "rss": rss, "ort": ort.__version__}))
 
 
-def run_msg_gen(binary, path, iters, batch, want_peak):
+def run_msg_gen(binary, path, iters, batch, want_peak, isa=None):
     args = [binary, "bench", "--weights", path, "--batches", str(batch), "--iterations", str(iters), "--threads", "2"]
     if not want_peak:
         args.append("--no-peak")
     # msg-gen picks its OpenBLAS core itself, as for a user who never heard of
     # OPENBLAS_CORETYPE (a value inherited from this shell would override it).
-    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "MSG_GEN_ISA")}
+    if isa:
+        env["MSG_GEN_ISA"] = isa
     out = subprocess.check_output(args, text=True, env=env)
     lines = out.strip().splitlines()
     peak = None
@@ -153,7 +171,14 @@ def main():
     ap.add_argument("--onnx-worker", nargs=3, metavar=("FILE", "ITERS", "BATCH"))
     ap.add_argument("--onnx", nargs="*", default=["progan-128", "progan-256"],
                     help="models also timed with ONNX Runtime (exported from the PyTorch module)")
+    ap.add_argument("--isa", nargs="+", choices=list(ISA_LIMITS), default=None,
+                    help="msg-gen path (MSG_GEN_ISA) compared with PyTorch limited alike; more names add msg-gen columns")
     a = ap.parse_args()
+    isa = a.isa[0] if a.isa else None
+    extra_isas = a.isa[1:] if a.isa else []
+    torch_env = dict(os.environ, **(ISA_LIMITS.get(isa) or {}))
+    if isa:
+        a.onnx = []
     if a.torch_worker:
         torch_worker(a.torch_worker[0], int(a.torch_worker[1]), int(a.torch_worker[2]), not a.no_channels_last)
         return
@@ -170,22 +195,25 @@ def main():
         for name in a.models:
             path = os.path.join(tmp, name + ".safetensors")
             write_model(name, path)
-            ours, theirs, onnx = [], [], []
+            ours, theirs, onnx, extra = [], [], [], {x: [] for x in extra_isas}
             for r in range(a.rounds):
-                g = run_msg_gen(a.msg_gen, path, a.iters, a.batch, peak is None)
+                g = run_msg_gen(a.msg_gen, path, a.iters, a.batch, peak is None, isa)
                 peak = peak or g["peak"]
                 machine = g["machine"]
                 ours.append(g)
                 t = json.loads(subprocess.check_output([sys.executable, __file__, "--torch-worker", path, str(a.iters), str(a.batch)]
-                                                      + (["--no-channels-last"] if a.no_channels_last else []), text=True))
+                                                      + (["--no-channels-last"] if a.no_channels_last else []), text=True, env=torch_env))
                 theirs.append(t)
+                for x in extra_isas:
+                    extra[x].append(run_msg_gen(a.msg_gen, path, a.iters, a.batch, False, x))
                 if name in a.onnx:
                     onnx.append(json.loads(subprocess.check_output([sys.executable, __file__, "--onnx-worker", path, str(a.iters), str(a.batch)], text=True)))
             gf = ours[0]["gflop"]
             row = {"model": name, "gflop": gf,
                    "ours_ms": statistics.median(x["ms"] for x in ours), "torch_ms": statistics.median(x["ms"] for x in theirs),
                    "ours_rss": max(x["rss"] for x in ours), "torch_rss": max(x["rss"] for x in theirs), "torch": theirs[0]["torch"],
-                   "onnx_ms": statistics.median(x["ms"] for x in onnx) if onnx else None}
+                   "onnx_ms": statistics.median(x["ms"] for x in onnx) if onnx else None,
+                   "isa": isa, "extra_ms": {x: statistics.median(y["ms"] for y in v) for x, v in extra.items()}}
             results.append(row)
             os.remove(path)
         print(machine)
@@ -197,7 +225,11 @@ def main():
             print(f"{r['model']:<15} {r['gflop']:>9.1f} {r['ours_ms']:>11.1f} {r['torch_ms']:>9.1f} {r['torch_ms'] / r['ours_ms']:>7.2f}x "
                   f"{go:>15.1f} {100 * go / peak:>5.0f}% {gt:>13.1f} {100 * gt / peak:>5.0f}% {r['ours_rss']:>14.0f} {r['torch_rss']:>12.0f} "
                   + (f"{r['onnx_ms']:>8.1f} {r['onnx_ms'] / r['ours_ms']:>6.2f}x" if r["onnx_ms"] else f"{'-':>8} {'-':>7}"))
-        print(f"(torch {results[0]['torch']}, channels_last={not a.no_channels_last}, 2 threads)")
+        print(f"(torch {results[0]['torch']}, channels_last={not a.no_channels_last}, 2 threads"
+              + (f"; msg-gen MSG_GEN_ISA={isa}, torch {ISA_LIMITS[isa]}" if isa else "") + ")")
+        for x in extra_isas:
+            print(f"msg-gen MSG_GEN_ISA={x}, same rounds: " + ", ".join(
+                f"{r['model']} {r['extra_ms'][x]:.1f} ms ({isa} at {r['extra_ms'][x] / r['ours_ms']:.2f}x its speed)" for r in results))
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"machine": machine, "peak": peak, "results": results}, f, indent=1)
