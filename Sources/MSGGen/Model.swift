@@ -125,7 +125,7 @@ public final class Renderer {
     public let model: Model
     public let batch: Int
     public let threads: Int
-    private var proGANWorkspace: ProGANGenerator.Workspace?
+    var proGANWorkspace: ProGANGenerator.Workspace?
     private var styleGANWorkspace: StyleGANGenerator.Workspace?
 
     /// Attach to time every layer (bench --profile).
@@ -158,20 +158,7 @@ public final class Renderer {
 
     /// One forward pass of up to `batch` seeds: a `[n, 3, R, R]` tensor per scale.
     public func forward(seeds: [UInt32], options: RenderOptions = RenderOptions()) throws -> [Tensor] {
-        precondition(seeds.count <= batch)
-        switch model.backend {
-        case .proGAN(let g):
-            let ws = proGANWorkspace ?? g.makeWorkspace(batch: batch, threads: threads)
-            ws.profile = profile
-            proGANWorkspace = ws
-            let z = seeds.flatMap { model.latent(seed: $0) }
-            return g.forward(latents: z, count: seeds.count, workspace: ws)
-        case .styleGAN(let g):
-            let t = g.truncation(psi: options.psi, cutoff: options.cutoff)
-            let w = g.mapping(latents: seeds.flatMap { model.latent(seed: $0) }, count: seeds.count)
-            let dl = g.dlatents(w: w, count: seeds.count, psi: t.psi, cutoff: t.cutoff)
-            return synthesize(g, dlatents: dl, noiseSeeds: seeds, options: options)
-        }
+        try forward(z: seeds.map { Latents.gaussian(seed: $0, count: model.latentSize) }, noiseSeeds: seeds, options: options)
     }
 
     /// The dlatents `[numLayers, dlatent]` a seed maps to under `options`' truncation.
