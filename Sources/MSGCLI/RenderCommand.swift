@@ -30,10 +30,14 @@ public struct RenderCommand: ParsableCommand {
     @OptionGroup(title: "MSG-StyleGAN") public var style: StyleOptions
     @OptionGroup public var compute: ComputeOptions
     @OptionGroup public var output: OutputOptions
+    @OptionGroup(title: "Latents") public var latentsOptions: LatentsOptions
 
     public init() {}
 
     public func run() throws {
+        if latentsOptions.isGiven {
+            return try runLatents(model: model.load()) { try seeds.map { try SeedList.parse($0) } ?? SeedList.range(start: seed, count: grid) }
+        }
         let list = try seeds.map { try SeedList.parse($0) } ?? SeedList.range(start: seed, count: grid)
         let model = try model.load()
         let scaleIdx = try output.scales.indices(in: model)

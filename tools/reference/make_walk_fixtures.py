@@ -1,4 +1,4 @@
-"""Regenerate Tests/MSGGenTests/Fixtures/walk.json and walk.expected.safetensors.
+"""Regenerate Tests/MSGGenTests/Fixtures/walk.json, walk.expected.safetensors and latents-stylegan-32.npz.
 
 Usage (from the repository root):  python3 tools/reference/make_walk_fixtures.py
 Needs numpy and scipy (the random walk is scipy.ndimage.gaussian_filter, as upstream).
@@ -124,6 +124,12 @@ def main():
         f.write("\n")
     st.save_file(os.path.join(OUT_DIR, "walk.expected.safetensors"), exp, {})
     print("wrote walk.json, walk.expected.safetensors:", len(exp), "tensors")
+
+    # A file as numpy itself writes it (savez_compressed: deflated members): z float32 for
+    # stylegan-32 seeds 42, 7 and w float64 [1, 8, 16] (stylegan2-ada's projected_w layout).
+    z = np.stack([draw(s, 24) for s in (42, 7)]).astype(np.float32)
+    w = np.random.RandomState(5).randn(1, 8, 16) * 0.5
+    np.savez_compressed(os.path.join(OUT_DIR, "latents-stylegan-32.npz"), z=z, w=w)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import MSGGen
+import MSGImage
+import MSGRender
+import MSGTensor
+
+/// `--latents`, `--dlatents`, `--save-latents`: rendering vectors from files
+/// instead of seeds, and writing what was rendered (render; walk takes `--latents`).
+public struct LatentsOptions: ParsableArguments {
+    @Option(name: .long, help: "Render z vectors from a file: .npy [N, latent] or [latent] (float32/float64), or .npz with key z.")
+    public var latents: String?
+
+    @Option(name: .long, help: "Render w (msg-stylegan) from a file: .npy [N, layers, dlatent] or [N, dlatent], or .npz with key w (stylegan2-ada's projected_w.npz). Truncated only if --psi is given.")
+    public var dlatents: String?
+
+    @Option(name: .customLong("save-latents"), help: "Also write the rendered latents to this .npz: z [N, latent] float64 and, for msg-stylegan, w [N, layers, dlatent] float32 exactly as rendered (after truncation).")
+    public var saveLatents: String?
+
+    public init() {}
+
+    public mutating func validate() throws {
+        if latents != nil && dlatents != nil { throw ValidationError("give --latents or --dlatents, not both") }
+        if let s = saveLatents, !s.hasSuffix(".npz") { throw ValidationError("--save-latents writes .npz; got \(s)") }
+    }
+
+    /// Whether render must take the latents path (anything other than plain seeds).
+    public var isGiven: Bool { latents != nil || dlatents != nil || saveLatents != nil }
+}
+
+/// What a render renders: seeds, z vectors or w vectors, one image each.
+enum LatentsSource {
+    case seeds([UInt32])
+    case z([[Double]], file: String)
+    case w([[Float]], file: String)
+
+    var count: Int {
+        switch self {
+        case .seeds(let s): s.count
+        case .z(let z, _): z.count
+        case .w(let w, _): w.count
+        }
+    }
+
+    /// The seed of image i's `--noise random` draws: its seed, or its index in a file.
+    func noiseSeed(_ i: Int) -> UInt32 {
+        if case .seeds(let s) = self { return s[i] }
+        return UInt32(truncatingIfNeeded: i)
+    }
+
+    static func load(_ o: LatentsOptions, model: Model, seeds: () throws -> [UInt32]) throws -> LatentsSource {
+        if let path = o.latents { return .z(try LatentsFile.z(LatentsFile.load(path: path), source: path, model: model), file: path) }
+        if let path = o.dlatents { return .w(try LatentsFile.w(LatentsFile.load(path: path), source: path, model: model), file: path) }
+        return .seeds(try seeds())
+    }
+
+    /// Renders in batches; `onImage(i, scales, z, w)` gets each image with the
+    /// z it came from (nil for given w) and its final dlatents (nil for msg-progan).
+    func render(_ renderer: Renderer, options: RenderOptions,
+                onImage: (_ i: Int, _ scales: [Tensor], _ z: [Double]?, _ w: [Float]?) throws -> Void) throws {
+        let model = renderer.model
+        var start = 0
+        while start < count {
+            let items = start..<min(count, start + renderer.batch)
+            let seeds = items.map { noiseSeed($0) }
+            var zs: [[Double]?] = items.map { _ in nil }, ws: [[Float]?] = items.map { _ in nil }
+            let out: [Tensor]
+            switch self {
+            case .seeds(let s):
+                zs = items.map { Latents.gaussian(seed: s[$0], count: model.latentSize) }
+                out = try renderer.forward(z: zs.map { $0! }, noiseSeeds: seeds, options: options)
+            case .z(let z, _):
+                zs = items.map { z[$0] }
+                out = try renderer.forward(z: zs.map { $0! }, noiseSeeds: seeds, options: options)
+            case .w(let w, _):
+                // A given w is final unless --psi asks for truncation.
+                var o = options
+                if o.psi == nil { o.psi = 1 }
+                ws = try items.map { try renderer.dlatents(w: w[$0], options: o) }
+                out = try renderer.synthesize(dlatents: ws.flatMap { $0! }, noiseSeeds: seeds, options: options)
+            }
+            if model.family == .msgStyleGAN, ws.allSatisfy({ $0 == nil }) {
+                ws = try zs.map { try renderer.dlatents(w: renderer.mapping(z: $0!), options: options) }
+            }
+            for (j, i) in items.enumerated() { try onImage(i, out.map { $0.slice(j) }, zs[j], ws[j]) }
+            start = items.upperBound
+        }
+    }
+}
+
+extension RenderCommand {
+    /// Render from seeds or files, writing the latents when asked.
+    func runLatents(model: Model, seedList: () throws -> [UInt32]) throws {
+        let source = try LatentsSource.load(latentsOptions, model: model, seeds: seedList)
+        let scaleIdx = try output.scales.indices(in: model)
+        let renderer = Renderer(model: model, batch: compute.batch, threads: compute.threads)
+        let options = try style.renderOptions(for: model)
+        let progress = Progress(total: source.count, quiet: output.quiet)
+        defer { progress.finish() }
+        var savedZ: [[Double]] = [], savedW: [[Float]] = []
+        var images = [[RGBImage]](repeating: [], count: output.format == .png ? source.count : 0)
+        if output.format == .png { try Output.checkPixelBudget(model: model, count: source.count, scales: scaleIdx) }
+        let dir = output.out ?? "."
+        if output.format == .npy { try Output.makeDirectory(dir) }
+        try source.render(renderer, options: options) { i, scales, z, w in
+            if let z { savedZ.append(z) }
+            if let w { savedW.append(w) }
+            switch output.format {
+            case .npy:
+                let name: String
+                if case .seeds(let s) = source { name = "seed\(s[i])" } else { name = "latent\(i)" }
+                for s in scaleIdx {
+                    let r = model.resolutions[s]
+                    try Output.writeNPY(scales[s], to: "\(dir)/\(name)-\(r)x\(r).npy")
+                }
+            case .png:
+                images[i] = try Pictures.images(scales, indices: scaleIdx)
+            }
+            progress.update(done: i + 1)
+        }
+        if let path = latentsOptions.saveLatents {
+            let npz = LatentsFile.npz(z: savedZ, w: savedW.isEmpty ? nil : savedW, layers: model.styleLayerCount, dlatentSize: model.dlatentSize)
+            try AtomicFile.write(npz, to: path)
+        }
+        switch (output.format, source) {
+        case (.npy, _):
+            print(dir)
+        case (.png, .seeds(let list)):
+            let png = try Pictures.seedsPNG(model: model, seeds: list, options: options, scales: output.scales, images: images)
+            let path = output.out ?? Output.defaultName(model: model, seeds: list, scales: output.scales)
+            try Output.writePNGBytes(png, to: path)
+            print(path)
+        case (.png, .z(_, let file)), (.png, .w(_, let file)):
+            let png = try Pictures.latentsPNG(model: model, file: file, options: options, scales: output.scales, images: images)
+            let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+            let path = output.out ?? "\(model.name)-latents-\(stem).png"
+            try Output.writePNGBytes(png, to: path)
+            print(path)
+        }
+    }
+}
