@@ -22,6 +22,8 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
     case npySizeMismatch(expected: Int, actual: Int)
     /// A file system step (`operation`) failed for `path`; `reason` is the errno text.
     case fileWriteFailed(path: String, operation: String, reason: String)
+    /// An animation (WebP, GIF) could not be encoded or decoded; `reason` names the step.
+    case animationFailed(format: String, reason: String)
 
     public var description: String {
         switch self {
@@ -53,6 +55,8 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
             return ".npy data is \(actual) bytes, the header's shape needs exactly \(expected)"
         case .fileWriteFailed(let path, let operation, let reason):
             return "cannot write \(path): \(operation) failed: \(reason)"
+        case .animationFailed(let format, let reason):
+            return "\(format) animation: \(reason)"
         }
     }
 }
