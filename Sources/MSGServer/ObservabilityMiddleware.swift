@@ -9,7 +9,7 @@ struct ObservabilityMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
     let metrics: ServerMetrics
 
-    static let routes: Set<String> = ["/", "/healthz", "/readyz", "/metrics", "/v1/models", "/v1/image", "/v1/grid", "/v1/mix"]
+    static let routes: Set<String> = ["/", "/healthz", "/readyz", "/metrics", "/v1/models", "/v1/image", "/v1/grid", "/v1/mix", "/v1/walk"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = DispatchTime.now().uptimeNanoseconds
