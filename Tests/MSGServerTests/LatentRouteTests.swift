@@ -55,6 +55,14 @@ func cliWalk(_ args: [String], ext: String) throws -> [UInt8] {
         }
     }
 
+    @Test func pageHasTheWalkView() async throws {
+        try await withApp { client, _ in
+            try await client.execute(uri: "/", method: .get) { r in
+                #expect(r.text.contains("\"/v1/walk?\"") && r.text.contains("id=\"walkbtn\""))
+            }
+        }
+    }
+
     @Test func postedLatentsRenderAsSeeds() async throws {
         let z = Latents.gaussian(seed: 42, count: stylegan.latentSize)
         let body = NPY.encode(float64: z, shape: [z.count])
