@@ -57,12 +57,9 @@ extension RenderCommand {
             if let w { savedW.append(w) }
             switch output.format {
             case .npy:
-                let name: String
-                if case .seeds(let s) = source { name = "seed\(s[i])" } else { name = "latent\(i)" }
-                for s in scaleIdx {
-                    let r = model.resolutions[s]
-                    try Output.writeNPY(scales[s], to: "\(dir)/\(name)-\(r)x\(r).npy")
-                }
+                let stem: String
+                if case .seeds(let s) = source { stem = "seed\(s[i])" } else { stem = "latent\(i)" }
+                try Output.writeNPY(scales: scales, indices: scaleIdx, model: model, directory: dir, stem: stem)
             case .png:
                 images[i] = try Pictures.images(scales, indices: scaleIdx)
             }

@@ -147,10 +147,7 @@ public struct WalkCommand: ParsableCommand {
             let indices = try scales.indices(in: m)
             try Output.makeDirectory(dir)
             try renderer.render(walk: walk, options: options) { i, frame in
-                for s in indices {
-                    let r = m.resolutions[s]
-                    try Output.writeNPY(frame[s], to: "\(dir)/frame\(i)-\(r)x\(r).npy")
-                }
+                try Output.writeNPY(scales: frame, indices: indices, model: m, directory: dir, stem: "frame\(i)")
                 progress.update(done: i + 1)
             }
             print(dir)
@@ -167,12 +164,6 @@ public struct WalkCommand: ParsableCommand {
     func defaultName(model m: Model, format: WalkFormat) -> String {
         let what = randomWalk ? "randomwalk\(seed!)" : latents.map { "latents-" + (($0 as NSString).lastPathComponent as NSString).deletingPathExtension }
             ?? "walk-" + seeds!.replacingOccurrences(of: ",", with: "_")
-        let s: String
-        switch scales {
-        case .max: s = ""
-        case .all: s = "-all"
-        case .resolution(let r): s = "-\(r)px"
-        }
-        return "\(m.name)-\(what)\(s).\(format.rawValue)"
+        return "\(m.name)-\(what)\(Output.suffix(scales)).\(format.rawValue)"
     }
 }

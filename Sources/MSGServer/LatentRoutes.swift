@@ -123,6 +123,14 @@ final class LatentJobs: @unchecked Sendable {
     }
 }
 
+extension PictureRequest {
+    static func etag(_ key: String) -> String {
+        var h = FNV1a()
+        h.add(key)
+        return "\"\(h.hex)\""
+    }
+}
+
 /// A validated `GET /v1/walk`.
 struct WalkQuery: Sendable {
     static let parameters: Set<String> = ["model", "seeds", "frames", "scale", "format", "loop", "space", "interp", "fps",
@@ -131,11 +139,8 @@ struct WalkQuery: Sendable {
     let request: WalkRequest
     let key: String
 
-    var etag: String {
-        var h = FNV1a()
-        h.add(key)
-        return "\"\(h.hex)\""
-    }
+    /// Strong ETag from the key, as the PNG routes make theirs.
+    var etag: String { PictureRequest.etag(key) }
 
     init(_ q: Query, models: ModelRegistry, limits: LatentRouteLimits) throws(ServerError) {
         served = try models.resolve(q.string("model"))
