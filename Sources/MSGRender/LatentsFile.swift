@@ -95,11 +95,14 @@ public enum LatentsFile {
         return w
     }
 
-    /// The `.npz` `--save-latents` writes: `z` float64 [N, L] and, when given,
-    /// `w` float32 [N, layers, D] (exactly as rendered, after truncation).
+    /// The `.npz` `--save-latents` writes: `z` float64 [N, L] (unless the render
+    /// started from w) and, when given, `w` float32 [N, layers, D] (exactly as
+    /// rendered, after truncation).
     public static func npz(z: [[Double]], w: [[Float]]?, layers: Int?, dlatentSize: Int?) -> [UInt8] {
-        let l = z.first?.count ?? 0
-        var members = [(name: "z.npy", bytes: NPY.encode(float64: z.flatMap { $0 }, shape: [z.count, l]))]
+        var members: [(name: String, bytes: [UInt8])] = []
+        if let l = z.first?.count {  // none when the render started from given w
+            members.append((name: "z.npy", bytes: NPY.encode(float64: z.flatMap { $0 }, shape: [z.count, l])))
+        }
         if let w, let layers, let dlatentSize {
             members.append((name: "w.npy", bytes: NPY.encode(Tensor(shape: [w.count, layers, dlatentSize], data: w.flatMap { $0 }))))
         }

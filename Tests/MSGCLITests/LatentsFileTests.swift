@@ -35,6 +35,19 @@ func read(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(f
         }
     }
 
+    @Test func savingFromGivenWWritesOnlyW() throws {
+        try inTemporaryDirectory { dir in
+            let src = fixtures.appendingPathComponent("latents-stylegan-32.npz").path
+            let a = try Self.raw(dir, model: "stylegan-32", args: ["--dlatents", src, "--save-latents", "\(dir)/w.npz"])
+            let b = try Self.raw(dir, model: "stylegan-32", args: ["--dlatents", "\(dir)/w.npz"])
+            #expect(a == b)
+            let model = try Model.load(path: fixture("stylegan-32"))
+            #expect(throws: LatentsError.missingKey(file: "w.npz", key: "z", found: ["w"])) {
+                try LatentsFile.z(LatentsFile.load(path: "\(dir)/w.npz"), source: "w.npz", model: model)
+            }
+        }
+    }
+
     @Test func numpySavezCompressedIsRead() throws {
         let model = try Model.load(path: fixture("stylegan-32"))
         let bytes = try LatentsFile.load(path: fixtures.appendingPathComponent("latents-stylegan-32.npz").path)
@@ -74,7 +87,7 @@ func read(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(f
         #expect(zErr(f2, sg) == .wrongDType(file: "f", found: "<f2"))
         #expect(zErr(Array(ok.dropLast(8)), sg).map { if case .malformed = $0 { true } else { false } } == true)
         #expect(zErr(Array("hello".utf8), sg).map { if case .malformed = $0 { true } else { false } } == true)
-        let wOnly = LatentsFile.npz(z: [], w: nil, layers: nil, dlatentSize: nil)
+        let wOnly = LatentsFile.npz(z: [Array(repeating: 1, count: 24)], w: nil, layers: nil, dlatentSize: nil)
         #expect(wErr(wOnly, sg) == .missingKey(file: "f", key: "w", found: ["z"]))
         var corrupt = LatentsFile.npz(z: [Array(repeating: 1, count: 24)], w: nil, layers: nil, dlatentSize: nil)
         corrupt[40] ^= 0xFF  // inside z.npy's data: the CRC no longer matches
