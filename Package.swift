@@ -66,6 +66,7 @@ let package = Package(
         .executableTarget(name: "FuzzSafetensors", dependencies: ["MSGWeights"]),
         .executableTarget(name: "FuzzPickle", dependencies: ["MSGWeights"]),
         .executableTarget(name: "FuzzZip", dependencies: ["MSGWeights"]),
+        .executableTarget(name: "FuzzLatents", dependencies: ["MSGImage", "MSGWeights"]),
 
         // MARK: - Tests
         .testTarget(name: "MSGTensorTests", dependencies: ["MSGTensor"]),

@@ -6,6 +6,7 @@ import MSGGen
 import MSGImage
 import MSGRender
 import MSGTensor
+import MSGWeights
 
 /// A file's bytes (tests of this target share it).
 func read(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) }
@@ -123,5 +124,24 @@ func read(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(f
         #expect(throws: (any Error).self) {
             try runCLI(["--weights", fixture("progan-d3-l16"), "--dlatents", fixtures.appendingPathComponent("latents-stylegan-32.npz").path])
         }
+    }
+}
+
+/// tools/fuzz/corpus/FuzzLatents replayed through what FuzzLatents calls.
+@Suite struct FuzzLatentsCorpusTests {
+    @Test func corpusReplaysToResultsNotCrashes() throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("tools/fuzz/corpus/FuzzLatents")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        var decoded = 0
+        for f in files {
+            let bytes = try read(dir.appendingPathComponent(f).path)
+            if let members = try? ZipMembers.read(bytes, source: f) {
+                decoded += members.compactMap { try? NPY.decodeFloats($0.bytes) }.count
+            } else if (try? NPY.decodeFloats(bytes)) != nil {
+                decoded += 1
+            }
+        }
+        #expect(files.count >= 4 && decoded >= 5)
     }
 }
