@@ -33,6 +33,10 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Animations (walk): libwebp's animation encoder/decoder, giflib, libimagequant palettes.
+        .systemLibrary(name: "CWebP", pkgConfig: "libwebpmux", providers: [.apt(["libwebp-dev"])]),
+        .systemLibrary(name: "CGif", pkgConfig: "libgif", providers: [.apt(["libgif-dev"])]),
+        .systemLibrary(name: "CImageQuant", pkgConfig: "imagequant", providers: [.apt(["libimagequant-dev"])]),
         // libpng reports errors by longjmp: the setjmp lives in this small C target.
         .target(name: "CMSGPNG", dependencies: ["CPNG", "CZlib"]),
         // Hand-vectorised kernels (AVX-512 chosen at run time, portable C otherwise).
@@ -42,7 +46,7 @@ let package = Package(
         .target(name: "MSGTensor"),
         .target(name: "MSGKernels", dependencies: ["MSGTensor", "CBLAS", "CMSGKernels"], swiftSettings: engine),
         .target(name: "MSGWeights", dependencies: ["MSGTensor", "CZlib"]),
-        .target(name: "MSGImage", dependencies: ["MSGTensor", "CMSGPNG"]),
+        .target(name: "MSGImage", dependencies: ["MSGTensor", "CMSGPNG", "CWebP", "CGif", "CImageQuant"]),
         .target(name: "MSGGen", dependencies: ["MSGTensor", "MSGKernels", "MSGWeights"], swiftSettings: engine),
         // Pictures both front-ends deliver (grid, sheet, mix figure, PNG text): same bytes from CLI and server.
         .target(name: "MSGRender", dependencies: ["MSGGen", "MSGImage", "MSGTensor"]),
@@ -71,6 +75,7 @@ let package = Package(
         .executableTarget(name: "FuzzPickle", dependencies: ["MSGWeights"]),
         .executableTarget(name: "FuzzZip", dependencies: ["MSGWeights"]),
         .executableTarget(name: "FuzzTorchZip", dependencies: ["MSGWeights", "CZlib"]),
+        .executableTarget(name: "FuzzLatents", dependencies: ["MSGImage", "MSGWeights"]),
 
         // MARK: - Tests
         .testTarget(name: "MSGTensorTests", dependencies: ["MSGTensor"]),

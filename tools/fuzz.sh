@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzz the three parsers with libFuzzer (the runtime ships with the Swift toolchain).
+# Fuzz the parsers (safetensors, pickle, zip checkpoints, latents .npy/.npz) with libFuzzer (the runtime ships with the Swift toolchain).
 #
 #   tools/fuzz.sh [SECONDS] [TARGET...]     default: 30 s each, all targets
 #   tools/fuzz.sh minimize [TARGET...]      shrink each corpus to the inputs that add edge coverage
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 mode=run
 if [ "${1:-}" = minimize ]; then mode=minimize; shift; seconds=0; else seconds="${1:-30}"; shift || true; fi
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzSafetensors FuzzPickle FuzzZip FuzzTorchZip)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzSafetensors FuzzPickle FuzzZip FuzzTorchZip FuzzLatents)
 
 # One product per build: `swift build` keeps only the last --product given.
 for t in "${targets[@]}"; do

@@ -17,6 +17,8 @@ done
 $bin mix --weights weights/faces-stylegan-64.safetensors --rows 11,12,13,14 --cols 21,22,23,24,25 \
   --styles coarse --scales all --out examples/faces-stylegan-64-mix-coarse-all.png --quiet
 $bin mix --weights weights/faces-stylegan-64.safetensors --preset figure --out examples/faces-stylegan-64-mix-figure.png --quiet
+# README's walk: the default model's keyframes 42 -> 45 -> 51 -> 42, every scale of every frame.
+$bin walk --seeds 42,45,51 --frames 8 --loop --scales all --fps 12 --out examples/default-walk-all.webp --quiet
 python3 tools/train/plot_losses.py tools/train/runs/faces-progan-64/log.csv tools/train/runs/sg64-nsr1/log.csv \
   --out examples/training-losses.png
 ls -la examples

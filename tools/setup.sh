@@ -2,7 +2,7 @@
 # Installs the system libraries msg-gen links (Debian/Ubuntu), when missing.
 # Used by README's first command and by .ci/run.
 set -euo pipefail
-pkgs=(libopenblas-dev libpng-dev zlib1g-dev pkg-config gcc-aarch64-linux-gnu qemu-user)
+pkgs=(libopenblas-dev libpng-dev zlib1g-dev pkg-config gcc-aarch64-linux-gnu qemu-user libwebp-dev libgif-dev libimagequant-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -7,7 +7,7 @@ public struct MSGGenCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "msg-gen",
         abstract: "Render images at every scale from trained MSG-GAN generators (MSG-ProGAN, MSG-StyleGAN).",
-        subcommands: [RenderCommand.self, MixCommand.self, InspectCommand.self, BenchCommand.self, ConvertCommand.self, ServeCommand.self],
+        subcommands: [RenderCommand.self, MixCommand.self, WalkCommand.self, InspectCommand.self, BenchCommand.self, ConvertCommand.self, ServeCommand.self],
         defaultSubcommand: RenderCommand.self
     )
 

@@ -35,10 +35,17 @@ public struct RenderCommand: ParsableCommand {
     @OptionGroup public var compute: ComputeOptions
     @OptionGroup public var output: OutputOptions
     @OptionGroup(title: "Bulk renders (one file per seed)") public var bulk: BulkOptions
+    @OptionGroup(title: "Latents") public var latentsOptions: LatentsOptions
 
     public init() {}
 
     public func run() throws {
+        if latentsOptions.isGiven {
+            guard !bulk.isRequested else {
+                throw CLIError.badShard("--shard and --skip-existing take seeds, not --latents / --dlatents")
+            }
+            return try runLatents(model: model.load()) { try seeds.map { try SeedList.parse($0) } ?? SeedList.range(start: seed, count: grid) }
+        }
         if SeedFiles.isDirectoryOutput(format: output.format, out: output.out) {
             return try renderFiles()
         }

@@ -10,9 +10,13 @@ public enum Latents {
     /// MSG-ProGAN: the draw put on the hypersphere, `z / ||z|| * sqrt(L)` (as
     /// BMSG-GAN's sampling scripts do), in float64, then cast to float32.
     public static func proGAN(seed: UInt32, latentSize l: Int) -> [Float] {
-        let z = gaussian(seed: seed, count: l)
+        proGAN(z: gaussian(seed: seed, count: l))
+    }
+
+    /// MSG-ProGAN: any float64 z [L] put on the hypersphere and cast to float32.
+    public static func proGAN(z: [Double]) -> [Float] {
         let norm = z.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        let r = Double(l).squareRoot()
+        let r = Double(z.count).squareRoot()
         return z.map { Float($0 / norm * r) }   // numpy's order: (z / ||z||) * sqrt(L)
     }
 

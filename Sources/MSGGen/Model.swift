@@ -186,7 +186,7 @@ public final class Renderer {
 
     static func trimHeap() { _ = mallocTrim?(0) }
 
-    private func proGANWorkspace(_ g: ProGANGenerator, images n: Int) -> ProGANGenerator.Workspace {
+    func proGANWorkspace(_ g: ProGANGenerator, images n: Int) -> ProGANGenerator.Workspace {
         if let ws = proGANWorkspace, ws.batch >= n { ws.profile = profile; return ws }
         proGANWorkspace = nil   // free the smaller one before planning the larger
         let ws = g.makeWorkspace(batch: n, threads: threads, perImageFloats: perImageFloats)

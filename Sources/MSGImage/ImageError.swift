@@ -25,6 +25,8 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
     /// An output path msg-gen will not write to (a device, FIFO, socket,
     /// directory, dangling link...): `reason` names the kind (OutputTarget's rule).
     case outputRefused(path: String, reason: String)
+    /// An animation (WebP, GIF) could not be encoded or decoded; `reason` names the step.
+    case animationFailed(format: String, reason: String)
 
     public var description: String {
         switch self {
@@ -58,6 +60,8 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
             return "cannot write \(path): \(operation) failed: \(reason)"
         case .outputRefused(let path, let reason):
             return "will not write \(path): \(reason)"
+        case .animationFailed(let format, let reason):
+            return "\(format) animation: \(reason)"
         }
     }
 }

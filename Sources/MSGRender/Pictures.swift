@@ -37,11 +37,16 @@ public enum Pictures {
         private let scaleIndices: [Int]
         private let writer: GridWriter
 
-        public init(model: Model, seeds: [UInt32], options: RenderOptions, scales: ScaleSelection) throws {
+        public convenience init(model: Model, seeds: [UInt32], options: RenderOptions, scales: ScaleSelection) throws {
+            try self.init(model: model, count: seeds.count, scales: scales,
+                          metadata: ImageMetadata(model: model, seeds: seeds, options: options, scales: scales))
+        }
+
+        /// `count` images laid out as seeds are, with the given PNG text (latents files: `latentsPicture`).
+        public init(model: Model, count: Int, scales: ScaleSelection, metadata: ImageMetadata) throws {
             scaleIndices = try scales.indices(in: model)
-            geometry = Pictures.seedsGeometry(model: model, count: seeds.count, scaleIndices: scaleIndices)
-            let meta = ImageMetadata(model: model, seeds: seeds, options: options, scales: scales)
-            writer = try GridWriter(geometry: geometry, text: meta.pngText, settings: .pictures)
+            geometry = Pictures.seedsGeometry(model: model, count: count, scaleIndices: scaleIndices)
+            writer = try GridWriter(geometry: geometry, text: metadata.pngText, settings: .pictures)
         }
 
         /// The next seed's generator output (`[3, R, R]` per scale, 4x4 first).

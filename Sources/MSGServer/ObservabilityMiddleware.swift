@@ -15,7 +15,8 @@ struct ObservabilityMiddleware: RouterMiddleware {
     /// generates it). A new route is added here too, or it answers 405/404 only.
     static let methods: [String: [HTTPRequest.Method]] = [
         "/": [.get], "/healthz": [.get], "/readyz": [.get], "/metrics": [.get],
-        "/v1/models": [.get], "/v1/image": [.get], "/v1/grid": [.get], "/v1/mix": [.get],
+        "/v1/models": [.get], "/v1/image": [.get, .post], "/v1/grid": [.get, .post], "/v1/mix": [.get],
+        "/v1/walk": [.get],
     ]
 
     /// The known paths (metrics label every other one "unmatched").

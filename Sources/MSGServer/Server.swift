@@ -73,6 +73,7 @@ public func buildRouter(_ deps: ServerDependencies) -> Router<BasicRequestContex
     router.get("/v1/mix") { request, context in
         try await pictures.serve(request, context) { q throws(ServerError) in try .mix(q, models: deps.models, limits: deps.limits) }
     }
+    addLatentRoutes(to: router, deps: deps)  // /v1/walk, POST /v1/image|grid (LatentRoutes.swift)
     return router
 }
 

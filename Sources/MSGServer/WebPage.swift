@@ -29,6 +29,8 @@ enum WebPage {
   .face .tag { position: absolute; right: 2px; top: 2px; font-size: 11px; font-weight: bold; color: #fff; padding: 0 4px; border-radius: 3px; }
   .face.row { border-color: #e53935; } .face.row .tag { background: #e53935; }
   .face.col { border-color: #1e88e5; } .face.col .tag { background: #1e88e5; }
+  .face.key { border-color: #43a047; } .face.key .tag { background: #43a047; }
+  #walk img { image-rendering: pixelated; max-width: 100%; background: #ddd; }
   .scales { display: flex; flex-wrap: wrap; gap: 14px; align-items: flex-start; }
   .scales figure { margin: 0; } .scales figcaption { font-size: 12px; color: #555; }
   .scales img, #mix img { image-rendering: pixelated; max-width: 100%; background: #ddd; }
@@ -51,7 +53,7 @@ enum WebPage {
 <section>
   <h2>Faces <span class="hint">click to pick rows, shift-click (or switch below) to pick columns, click again to drop</span></h2>
   <div class="bar">
-    <label>a click picks <select id="pickmode"><option value="row">rows</option><option value="col">columns</option></select></label>
+    <label>a click picks <select id="pickmode"><option value="row">rows</option><option value="col">columns</option><option value="key">walk keyframes</option></select></label>
     <label>styles from the column <select id="styles"></select></label>
     <label>scales <select id="mixscale"><option value="max">largest</option><option value="all">every scale</option></select></label>
     <button id="mixbtn" type="button" disabled>Mix</button>
@@ -64,6 +66,18 @@ enum WebPage {
   <h2>The grid at every scale</h2>
   <div id="scales" class="scales"></div>
 </section>
+<section id="walksec">
+  <h2>Walk <span class="hint">pick two or more keyframes (alt-click, or "walk keyframes" above): every scale of every frame</span></h2>
+  <div class="bar">
+    <label>frames per segment <input id="frames" type="text" value="12" size="4"></label>
+    <label>space <select id="space"><option value="z">z (slerp)</option><option value="w">w (linear)</option></select></label>
+    <label><span>loop</span><input id="loop" type="checkbox" checked></label>
+    <button id="walkbtn" type="button" disabled>Walk</button>
+    <span class="picked"><span id="keysout">keyframes: -</span></span>
+    <a id="walklink" href="#" target="_blank" class="hint" hidden>WebP</a>
+  </div>
+  <div id="walk"></div>
+</section>
 <section id="mixsec" hidden>
   <h2>Style mixing <a id="mixlink" href="#" target="_blank" class="hint">PNG</a></h2>
   <div id="mix"></div>
@@ -72,7 +86,7 @@ enum WebPage {
 <script>
 "use strict";
 const $ = (id) => document.getElementById(id);
-let models = [], rows = [], cols = [];
+let models = [], rows = [], cols = [], keys = [];
 
 function current() { return models.find((m) => m.name === $("model").value) || models[0]; }
 function isStyle() { const m = current(); return m && m.family === "msg-stylegan"; }
@@ -114,12 +128,37 @@ function renderPicks() {
     const s = Number(el.dataset.seed);
     el.classList.toggle("row", rows.includes(s));
     el.classList.toggle("col", cols.includes(s));
-    el.querySelector(".tag").textContent = rows.includes(s) ? "R" + (rows.indexOf(s) + 1) : cols.includes(s) ? "C" + (cols.indexOf(s) + 1) : "";
+    el.classList.toggle("key", keys.includes(s));
+    el.querySelector(".tag").textContent = rows.includes(s) ? "R" + (rows.indexOf(s) + 1) : cols.includes(s) ? "C" + (cols.indexOf(s) + 1)
+      : keys.includes(s) ? "K" + (keys.indexOf(s) + 1) : "";
   });
   $("rowsout").textContent = "rows: " + (rows.join(",") || "-");
   $("colsout").textContent = "columns: " + (cols.join(",") || "-");
   $("mixbtn").disabled = !(isStyle() && rows.length && cols.length && $("styles").options.length);
+  $("keysout").textContent = "keyframes: " + (keys.join(",") || "-");
+  $("walkbtn").disabled = keys.length < 2;
+  $("space").disabled = !isStyle();
   $("mixbtn").title = isStyle() ? "" : "style mixing needs an msg-stylegan model";
+}
+
+function pickKey(seed) {
+  if (keys.includes(seed)) keys = keys.filter((s) => s !== seed); else if (keys.length < 16) keys.push(seed);
+  renderPicks();
+}
+
+async function walk() {
+  showError("");
+  const extra = { seeds: keys.join(","), frames: $("frames").value.trim(), scale: "all", loop: $("loop").checked ? 1 : 0 };
+  if (isStyle()) extra.space = $("space").value;
+  const url = "/v1/walk?" + params(extra);
+  $("walk").textContent = "rendering ...";
+  const res = await fetch(url);
+  if (!res.ok) { $("walk").textContent = ""; showError(await errorText(res)); return; }
+  const img = new Image();
+  img.src = URL.createObjectURL(await res.blob()); img.alt = "latent walk at every scale"; img.id = "walkimg";
+  img.onload = () => { img.style.width = Math.min(img.naturalWidth * 2, 1100) + "px"; };
+  $("walk").textContent = ""; $("walk").append(img);
+  $("walklink").href = url; $("walklink").hidden = false;
 }
 
 function pick(seed, asCol) {
@@ -147,7 +186,8 @@ async function show(ev) {
     const lab = document.createElement("span"); lab.className = "seed"; lab.textContent = seed;
     const tag = document.createElement("span"); tag.className = "tag";
     div.append(img, lab, tag);
-    div.addEventListener("click", (e) => pick(seed, e.shiftKey || $("pickmode").value === "col"));
+    div.addEventListener("click", (e) => (e.altKey || $("pickmode").value === "key") ? pickKey(seed)
+      : pick(seed, e.shiftKey || $("pickmode").value === "col"));
     faces.append(div);
   }
   const scales = $("scales"); scales.textContent = "";
@@ -190,13 +230,16 @@ async function init() {
   if (fromHash.get("seeds")) $("seeds").value = fromHash.get("seeds");
   if (fromHash.get("rows")) rows = fromHash.get("rows").split(",").map(Number);
   if (fromHash.get("cols")) cols = fromHash.get("cols").split(",").map(Number);
+  if (fromHash.get("keys")) keys = fromHash.get("keys").split(",").map(Number);
   $("status").textContent = models.length + " model" + (models.length > 1 ? "s" : "");
-  $("model").addEventListener("change", () => { rows = []; cols = []; $("mixsec").hidden = true; show(); });
+  $("model").addEventListener("change", () => { rows = []; cols = []; keys = []; $("mixsec").hidden = true; show(); });
+  $("walkbtn").addEventListener("click", walk);
   $("query").addEventListener("submit", show);
   $("mixbtn").addEventListener("click", mix);
-  $("clearbtn").addEventListener("click", () => { rows = []; cols = []; renderPicks(); });
+  $("clearbtn").addEventListener("click", () => { rows = []; cols = []; keys = []; renderPicks(); });
   await show();
   if (fromHash.get("mix") && !$("mixbtn").disabled) await mix();
+  if (fromHash.get("walk") && !$("walkbtn").disabled) await walk();
 }
 init();
 </script>
