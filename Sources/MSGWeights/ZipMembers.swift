@@ -3,17 +3,25 @@
 /// through the same distrustful `ZipArchive` the checkpoint loader uses.
 public enum ZipMembers {
     /// The members' bytes, in archive order, CRC-checked; deflated members
-    /// inflated (bounded by `ZipArchive.maxInflatedSize` and a 1032:1 ratio).
+    /// inflated, all of them together to at most `maxTotal` bytes (a 1032:1
+    /// ratio per member, `ZipArchive.maxInflatedSize` each).
     /// - Throws: `WeightsError.invalidZip` naming `source` and the problem.
-    public static func read(_ bytes: [UInt8], source: String) throws(WeightsError) -> [(name: String, bytes: [UInt8])] {
+    public static func read(_ bytes: [UInt8], source: String, maxTotal: Int = 64 << 20) throws(WeightsError) -> [(name: String, bytes: [UInt8])] {
         do {
             return try bytes.withUnsafeBytes { data in
                 let archive = try ZipArchive(data, source: source)
+                var budget = maxTotal
                 return try archive.members.map { m in
-                    switch try archive.content(m, in: data) {
-                    case .range(let r): (m.name, Array(data[r]))
-                    case .inflated(let b): (m.name, b)
+                    let member: (name: String, bytes: [UInt8])
+                    switch try archive.content(m, in: data, limit: max(budget, 0)) {
+                    case .range(let r): member = (m.name, Array(data[r]))
+                    case .inflated(let b): member = (m.name, b)
                     }
+                    budget -= member.bytes.count
+                    guard budget >= 0 else {
+                        throw WeightsError.invalidZip(file: source, reason: "members inflate to more than \(maxTotal) bytes in all")
+                    }
+                    return member
                 }
             }
         } catch let e as WeightsError {
