@@ -135,8 +135,10 @@ public final class ProGANGenerator: @unchecked Sendable {
     }
 
     /// Per-image activation size (floats) from which a batch runs image by image.
-    /// Tests lower it to run that path on small models: it never changes bits.
-    nonisolated(unsafe) static var perImageFloats = 1 << 20
+    /// Tests lower it to run that path on small models (it never changes bits)
+    /// with `$perImageFloats.withValue(1) { ... }`: a task-local value, read when a
+    /// workspace is planned, so tests running in parallel never see each other's.
+    @TaskLocal static var perImageFloats = 1 << 20
 
     public func makeWorkspace(batch: Int, threads: Int) -> Workspace {
         Workspace(generator: self, batch: batch, threads: threads)

@@ -1,0 +1,74 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MSGGen
+@testable import MSGServer
+import Testing
+
+/// Polls `condition` every 5 ms until it holds; fails the test after `deadline`
+/// (generous: it bounds a hang, it is never what a passing run waits for).
+func waitUntil(_ what: String, deadline: Duration = .seconds(120), _ condition: () -> Bool) async throws {
+    let clock = ContinuousClock()
+    let end = clock.now + deadline
+    while !condition() {
+        guard clock.now < end else {
+            Issue.record("timed out waiting until \(what)")
+            throw CancellationError()
+        }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+}
+
+/// README "Batching": an image's bits never depend on its batch-mates, and jobs
+/// share a forward pass only with jobs of the same kind and options.
+@Suite struct MixedBatchTests {
+    /// Four requests for the same seed under two option sets, queued so that a pool
+    /// batching regardless of options would put A1 and B1 in one pass: A1 is queued
+    /// and its worker waits (a minute at most) for a batch-mate; B1 arrives; then A2
+    /// and B2. With maxBatch 2 a correct pool runs [A1, A2] and [B1, B2] as soon as
+    /// each is full, so nothing waits on the clock. Each picture must equal the CLI's
+    /// single render with its own options.
+    @Test func mixedOptionsRenderEachImageAsItsSingleRender() async throws {
+        let config = testConfig { $0.batch.maxBatch = 2; $0.batch.batchWait = .seconds(60); $0.cacheBytes = 0 }
+        let sg = stylegan.name
+        let a = "/v1/image?model=\(sg)&seed=11&psi=0.5"
+        let b = "/v1/image?model=\(sg)&seed=11&psi=1&noise=random&noise_seed=3"
+        let soloA = try cliPNG(["--weights", styleganPath, "--seed", "11", "--psi", "0.5"])
+        let soloB = try cliPNG(["--weights", styleganPath, "--seed", "11", "--psi", "1", "--noise", "random", "--noise-seed", "3"])
+        #expect(soloA != soloB)
+        try await withApp([stylegan], config: config) { client, deps in
+            let pool = deps.pools[0]
+            let bodies = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
+                for (i, uri) in [a, b, a, b].enumerated() {
+                    group.addTask { try await client.execute(uri: uri, method: .get) { (i, $0.bytes) } }
+                    // A1 and B1 must be queued in that order; A2 completes [A1, A2], after
+                    // which the depth falls again, so the later two are not waited for.
+                    if i < 2 { try await waitUntil("request \(i) is admitted") { pool.depth >= i + 1 } }
+                }
+                var out = [[UInt8]](repeating: [], count: 4)
+                for try await (i, body) in group { out[i] = body }
+                return out
+            }
+            #expect(bodies[0] == soloA, "A1")
+            #expect(bodies[1] == soloB, "B1")
+            #expect(bodies[2] == soloA, "A2")
+            #expect(bodies[3] == soloB, "B2")
+        }
+    }
+
+    /// Seeds and mixing cells are different jobs: a figure's cells and a
+    /// concurrent single image still render as they do alone.
+    @Test func cellsAndSeedsInOneQueueKeepTheirBits() async throws {
+        let config = testConfig { $0.batch.maxBatch = 8; $0.cacheBytes = 0 }
+        let sg = stylegan.name
+        let soloImage = try cliPNG(["--weights", styleganPath, "--seed", "2"])
+        let soloMix = try cliPNG(["mix", "--weights", styleganPath, "--rows", "1,2", "--cols", "3", "--styles", "coarse"])
+        try await withApp([stylegan], config: config) { client, _ in
+            async let image = client.execute(uri: "/v1/image?model=\(sg)&seed=2", method: .get) { $0.bytes }
+            async let mix = client.execute(uri: "/v1/mix?model=\(sg)&rows=1,2&cols=3&styles=coarse", method: .get) { $0.bytes }
+            let (i, m) = try await (image, mix)
+            #expect(i == soloImage)
+            #expect(m == soloMix)
+        }
+    }
+}
