@@ -154,7 +154,10 @@ for f in "${mutants[@]}"; do
             elif [ $rc = 124 ]; then
                 result="caught (timed out)"; caught=$((caught + 1))
             else
-                failing="$(grep -oE 'Test [A-Za-z0-9_]+\(' "$logs/$name-test.log" | head -n 50 | sort -u | head -n 2 | sed 's/^Test //; s/($//' | tr '\n' ' ')"
+                # The failing tests (swift-testing's ✘ lines, XCTest's "failed" lines), at most two named.
+                failing="$( { grep -E '^✘ Test ' "$logs/$name-test.log" | sed -E 's/^✘ Test ("[^"]*"|[A-Za-z_][A-Za-z0-9_]*).*/\1/'
+                              grep -oE "Test Case '-\[[^ ]+ [A-Za-z0-9_]+\]' failed" "$logs/$name-test.log" | sed -E "s/.* ([A-Za-z0-9_]+)\]' failed/\1/"
+                            } | awk '!seen[$0]++' | head -n 2 | tr '\n' ' ' | sed 's/ $//' || true)"
                 result="caught${failing:+ by $failing}"; caught=$((caught + 1))
             fi
         fi

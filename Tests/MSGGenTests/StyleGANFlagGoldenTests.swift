@@ -13,36 +13,13 @@ import MSGWeights
 @Suite struct StyleGANFlagGoldenTests {
     @Test(arguments: StyleFixtures.cases(of: StyleFixtures.flagModels))
     func matchesExtendedReference(_ c: StyleCase) throws {
-        let model = try Model.load(path: Golden.path("\(c.model).safetensors"))
-        let expected = try Golden.expected(c.model)
-        let opts = RenderOptions(psi: c.psi, cutoff: c.cutoff, noise: c.noise, noiseSeed: c.noiseSeed)
-        let renderer = Renderer(model: model, batch: 2, threads: 2)
-        #expect(relativeError(try renderer.dlatents(seed: c.seed, options: opts), try expected.floats("w/\(c.id)")) < 1e-5, "w")
-        let out = try renderer.forward(seeds: [c.seed, 1], options: opts)
-        var worst: Float = 0
-        for (s, r) in model.resolutions.enumerated() {
-            let e = relativeError(out[s].slice(0).data, try expected.floats("out/\(c.id)/\(r)"))
-            worst = max(worst, e)
-            #expect(e < styleGANTolerance, "\(r)x\(r): error \(e)")
-        }
+        let worst = try StyleFixtures.check(c, batchMates: [1])
         print("\(c.model) \(c.id): worst relative error \(worst)")
     }
 
     @Test(arguments: StyleFixtures.mixes(of: StyleFixtures.flagModels))
     func mixingMatchesExtendedReference(_ c: MixCase) throws {
-        let model = try Model.load(path: Golden.path("\(c.model).safetensors"))
-        let expected = try Golden.expected(c.model)
-        var got: [Tensor] = []
-        var calls = 0
-        try Renderer(model: model, batch: 2, threads: 2).mix(rows: [c.row], cols: [c.col], layers: c.layers,
-                                                             options: RenderOptions(psi: c.psi, cutoff: c.cutoff)) { _, _, s in
-            got = s; calls += 1
-        }
-        try #require(calls == 1)
-        for (s, r) in model.resolutions.enumerated() {
-            let e = relativeError(got[s].data, try expected.floats("mix/\(c.id)/\(r)"))
-            #expect(e < styleGANTolerance, "\(r)x\(r): error \(e)")
-        }
+        try StyleFixtures.checkMix(c)
     }
 
     @Test func fixturesHoldTheFlags() throws {

@@ -67,6 +67,41 @@ enum StyleFixtures {
         } }
     }
 
+    /// Renders case `c` (first in a batch with `batchMates`) and compares w and
+    /// every scale with the expected file; returns the worst relative error.
+    static func check(_ c: StyleCase, batchMates: [UInt32] = []) throws -> Float {
+        let model = try Model.load(path: Golden.path("\(c.model).safetensors"))
+        let expected = try Golden.expected(c.model)
+        let opts = RenderOptions(psi: c.psi, cutoff: c.cutoff, noise: c.noise, noiseSeed: c.noiseSeed)
+        let renderer = Renderer(model: model, batch: 1 + batchMates.count, threads: 2)
+        let w = try renderer.dlatents(seed: c.seed, options: opts)
+        #expect(relativeError(w, try expected.floats("w/\(c.id)")) < 1e-5, "w")
+        let out = try renderer.forward(seeds: [c.seed] + batchMates, options: opts)
+        var worst: Float = 0
+        for (s, r) in model.resolutions.enumerated() {
+            let e = relativeError(out[s].slice(0).data, try expected.floats("out/\(c.id)/\(r)"))
+            worst = max(worst, e)
+            #expect(e < styleGANTolerance, "\(r)x\(r): error \(e)")
+        }
+        return worst
+    }
+
+    /// Mixes case `c`'s row and column seeds and compares every scale with the expected file.
+    static func checkMix(_ c: MixCase) throws {
+        let model = try Model.load(path: Golden.path("\(c.model).safetensors"))
+        let expected = try Golden.expected(c.model)
+        let renderer = Renderer(model: model, batch: 3, threads: 2)
+        var got: [Tensor] = []
+        var calls = 0
+        try renderer.mix(rows: [c.row], cols: [c.col], layers: c.layers,
+                         options: RenderOptions(psi: c.psi, cutoff: c.cutoff)) { _, _, s in got = s; calls += 1 }
+        try #require(calls == 1 && got.count == model.resolutions.count, "the cell callback ran \(calls) times")
+        for (s, r) in model.resolutions.enumerated() {
+            let e = relativeError(got[s].data, try expected.floats("mix/\(c.id)/\(r)"))
+            #expect(e < styleGANTolerance, "\(r)x\(r): error \(e)")
+        }
+    }
+
     /// What the fixtures hold today (tools/reference/make_fixtures.py): a fixture
     /// silently losing its cases fails `fixturesCoverEveryMode`.
     static let minimumCases = ["stylegan-32": (cases: 4, mixes: 2), "stylegan-64-fused": (cases: 0, mixes: 1),
@@ -114,36 +149,13 @@ enum StyleFixtures {
 
     @Test(arguments: StyleFixtures.cases)
     func matchesReference(_ c: StyleCase) throws {
-        let model = try Model.load(path: Golden.path("\(c.model).safetensors"))
-        let expected = try Golden.expected(c.model)
-        let opts = RenderOptions(psi: c.psi, cutoff: c.cutoff, noise: c.noise, noiseSeed: c.noiseSeed)
-        let renderer = Renderer(model: model, batch: 2, threads: 2)
-        let w = try renderer.dlatents(seed: c.seed, options: opts)
-        #expect(relativeError(w, try expected.floats("w/\(c.id)")) < 1e-5, "w")
-        let out = try renderer.forward(seeds: [c.seed], options: opts)
-        var worst: Float = 0
-        for (s, r) in model.resolutions.enumerated() {
-            let e = relativeError(out[s].slice(0).data, try expected.floats("out/\(c.id)/\(r)"))
-            worst = max(worst, e)
-            #expect(e < styleGANTolerance, "\(r)x\(r): error \(e)")
-        }
+        let worst = try StyleFixtures.check(c)
         print("\(c.model) \(c.id): worst relative error \(worst)")
     }
 
     @Test(arguments: StyleFixtures.mixes)
     func mixingMatchesReference(_ c: MixCase) throws {
-        let model = try Model.load(path: Golden.path("\(c.model).safetensors"))
-        let expected = try Golden.expected(c.model)
-        let renderer = Renderer(model: model, batch: 3, threads: 2)
-        var got: [Tensor] = []
-        var calls = 0
-        try renderer.mix(rows: [c.row], cols: [c.col], layers: c.layers,
-                         options: RenderOptions(psi: c.psi, cutoff: c.cutoff)) { _, _, s in got = s; calls += 1 }
-        try #require(calls == 1 && got.count == model.resolutions.count, "the cell callback ran \(calls) times")
-        for (s, r) in model.resolutions.enumerated() {
-            let e = relativeError(got[s].data, try expected.floats("mix/\(c.id)/\(r)"))
-            #expect(e < styleGANTolerance, "\(r)x\(r): error \(e)")
-        }
+        try StyleFixtures.checkMix(c)
     }
 
     /// imageByImage: the large-activation schedule (layers from the first

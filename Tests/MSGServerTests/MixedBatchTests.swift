@@ -35,7 +35,7 @@ func waitUntil(_ what: String, deadline: Duration = .seconds(120), _ condition: 
         let b = "/v1/image?model=\(sg)&seed=11&psi=1&noise=random&noise_seed=3"
         let soloA = try cliPNG(["--weights", styleganPath, "--seed", "11", "--psi", "0.5"])
         let soloB = try cliPNG(["--weights", styleganPath, "--seed", "11", "--psi", "1", "--noise", "random", "--noise-seed", "3"])
-        #expect(soloA != soloB)
+        #expect(Bool(soloA != soloB))
         try await withApp([stylegan], config: config) { client, deps in
             let pool = deps.pools[0]
             let bodies = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
@@ -49,10 +49,11 @@ func waitUntil(_ what: String, deadline: Duration = .seconds(120), _ condition: 
                 for try await (i, body) in group { out[i] = body }
                 return out
             }
-            #expect(bodies[0] == soloA, "A1")
-            #expect(bodies[1] == soloB, "B1")
-            #expect(bodies[2] == soloA, "A2")
-            #expect(bodies[3] == soloB, "B2")
+            // Bool(...): a failure names the request instead of printing two PNGs.
+            #expect(Bool(bodies[0] == soloA), "A1")
+            #expect(Bool(bodies[1] == soloB), "B1")
+            #expect(Bool(bodies[2] == soloA), "A2")
+            #expect(Bool(bodies[3] == soloB), "B2")
         }
     }
 
@@ -67,8 +68,8 @@ func waitUntil(_ what: String, deadline: Duration = .seconds(120), _ condition: 
             async let image = client.execute(uri: "/v1/image?model=\(sg)&seed=2", method: .get) { $0.bytes }
             async let mix = client.execute(uri: "/v1/mix?model=\(sg)&rows=1,2&cols=3&styles=coarse", method: .get) { $0.bytes }
             let (i, m) = try await (image, mix)
-            #expect(i == soloImage)
-            #expect(m == soloMix)
+            #expect(Bool(i == soloImage), "the image")
+            #expect(Bool(m == soloMix), "the mixing figure")
         }
     }
 }
