@@ -155,7 +155,7 @@ for f in "${mutants[@]}"; do
                 result="caught (timed out)"; caught=$((caught + 1))
             else
                 # The failing tests (swift-testing's ✘ lines, XCTest's "failed" lines), at most two named.
-                failing="$( { grep -E '^✘ Test ' "$logs/$name-test.log" | sed -E 's/^✘ Test ("[^"]*"|[A-Za-z_][A-Za-z0-9_]*).*/\1/'
+                failing="$( { grep -E '^✘ Test ' "$logs/$name-test.log" | grep -v '^✘ Test run with' | sed -E 's/^✘ Test ("[^"]*"|[A-Za-z_][A-Za-z0-9_]*).*/\1/'
                               grep -oE "Test Case '-\[[^ ]+ [A-Za-z0-9_]+\]' failed" "$logs/$name-test.log" | sed -E "s/.* ([A-Za-z0-9_]+)\]' failed/\1/"
                             } | awk '!seen[$0]++' | head -n 2 | tr '\n' ' ' | sed 's/ $//' || true)"
                 result="caught${failing:+ by $failing}"; caught=$((caught + 1))
