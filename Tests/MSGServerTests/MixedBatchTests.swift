@@ -22,38 +22,43 @@ func waitUntil(_ what: String, deadline: Duration = .seconds(120), _ condition: 
 /// README "Batching": an image's bits never depend on its batch-mates, and jobs
 /// share a forward pass only with jobs of the same kind and options.
 @Suite struct MixedBatchTests {
-    /// Four requests for the same seed under two option sets, queued so that a pool
-    /// batching regardless of options would put A1 and B1 in one pass: A1 is queued
-    /// and its worker waits (a minute at most) for a batch-mate; B1 arrives; then A2
-    /// and B2. With maxBatch 2 a correct pool runs [A1, A2] and [B1, B2] as soon as
-    /// each is full, so nothing waits on the clock. Each picture must equal the CLI's
+    /// Four requests under two option sets (A: psi 0.5; B: psi 1, random noise),
+    /// queued so that a pool batching regardless of options would put A1 and B1 in
+    /// one pass: A1 is queued and its worker waits (a minute at most) for a
+    /// batch-mate; B1 arrives; then A2 and B2. With maxBatch 2 a correct pool runs
+    /// [A1, A2] and [B1, B2] as soon as each is full, so nothing waits on the clock.
+    /// The second request of each pair has another seed, so a server that coalesces
+    /// identical requests still sees four jobs. Each picture must equal the CLI's
     /// single render with its own options.
     @Test func mixedOptionsRenderEachImageAsItsSingleRender() async throws {
         let config = testConfig { $0.batch.maxBatch = 2; $0.batch.batchWait = .seconds(60); $0.cacheBytes = 0 }
         let sg = stylegan.name
-        let a = "/v1/image?model=\(sg)&seed=11&psi=0.5"
-        let b = "/v1/image?model=\(sg)&seed=11&psi=1&noise=random&noise_seed=3"
-        let soloA = try cliPNG(["--weights", styleganPath, "--seed", "11", "--psi", "0.5"])
-        let soloB = try cliPNG(["--weights", styleganPath, "--seed", "11", "--psi", "1", "--noise", "random", "--noise-seed", "3"])
-        #expect(Bool(soloA != soloB))
+        let a = ["--psi", "0.5"], b = ["--psi", "1", "--noise", "random", "--noise-seed", "3"]
+        let requests: [(uri: String, cli: [String])] = [
+            ("/v1/image?model=\(sg)&seed=11&psi=0.5", ["--seed", "11"] + a),
+            ("/v1/image?model=\(sg)&seed=11&psi=1&noise=random&noise_seed=3", ["--seed", "11"] + b),
+            ("/v1/image?model=\(sg)&seed=12&psi=0.5", ["--seed", "12"] + a),
+            ("/v1/image?model=\(sg)&seed=12&psi=1&noise=random&noise_seed=3", ["--seed", "12"] + b),
+        ]
+        let solo = try requests.map { try cliPNG(["--weights", styleganPath] + $0.cli) }
+        #expect(Bool(solo[0] != solo[1]))
         try await withApp([stylegan], config: config) { client, deps in
             let pool = deps.pools[0]
             let bodies = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
-                for (i, uri) in [a, b, a, b].enumerated() {
-                    group.addTask { try await client.execute(uri: uri, method: .get) { (i, $0.bytes) } }
+                for (i, r) in requests.enumerated() {
+                    group.addTask { try await client.execute(uri: r.uri, method: .get) { (i, $0.bytes) } }
                     // A1 and B1 must be queued in that order; A2 completes [A1, A2], after
                     // which the depth falls again, so the later two are not waited for.
                     if i < 2 { try await waitUntil("request \(i) is admitted") { pool.depth >= i + 1 } }
                 }
-                var out = [[UInt8]](repeating: [], count: 4)
+                var out = [[UInt8]](repeating: [], count: requests.count)
                 for try await (i, body) in group { out[i] = body }
                 return out
             }
             // Bool(...): a failure names the request instead of printing two PNGs.
-            #expect(Bool(bodies[0] == soloA), "A1")
-            #expect(Bool(bodies[1] == soloB), "B1")
-            #expect(Bool(bodies[2] == soloA), "A2")
-            #expect(Bool(bodies[3] == soloB), "B2")
+            for (i, name) in ["A1", "B1", "A2", "B2"].enumerated() {
+                #expect(Bool(bodies[i] == solo[i]), "\(name): \(requests[i].uri)")
+            }
         }
     }
 
