@@ -7,7 +7,9 @@
 # Builds a separate release tree (.build-fuzz, gitignored) with coverage and
 # AddressSanitizer, then runs each target on its committed corpus
 # tools/fuzz/corpus/<target>/ (new coverage is added there; crash inputs
-# land in .build-fuzz/artifacts/<target>/). Exits non-zero on any finding.
+# land in .build-fuzz/artifacts/<target>/). Exits non-zero on any finding, and
+# when a target fails to start or to run to its time limit (no "INFO: Seed:" line,
+# no DONE line, or no executions in its log).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,15 +41,25 @@ status=0
 for t in "${targets[@]}"; do
     mkdir -p "tools/fuzz/corpus/$t" ".build-fuzz/artifacts/$t"
     echo "== $t: ${seconds} s"
-    [ -x "$bin/$t" ] || { echo "$t: not built"; status=1; continue; }
+    [ -x "$bin/$t" ] || { echo "$t: FAILED TO START: not built"; status=1; continue; }
     # A Swift trap must read as a crash, not as a report from inside the backtracer.
+    rc=0
     SWIFT_BACKTRACE=enable=no "$bin/$t" "tools/fuzz/corpus/$t" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-        -artifact_prefix=".build-fuzz/artifacts/$t/" -print_final_stats=1 > ".build-fuzz/$t.log" 2>&1 || true
+        -artifact_prefix=".build-fuzz/artifacts/$t/" -print_final_stats=1 > ".build-fuzz/$t.log" 2>&1 || rc=$?
     # One process, no -jobs (which would log to ./fuzz-N.log): the summary lines only.
-    grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb|SUMMARY|==[0-9]+==ERROR|.*deadly signal|.*Test unit written)' ".build-fuzz/$t.log" || tail -n 5 ".build-fuzz/$t.log"
+    grep -E '^(#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb|SUMMARY|==[0-9]+==ERROR|.*deadly signal|.*Test unit written)' ".build-fuzz/$t.log" || tail -n 5 ".build-fuzz/$t.log"
     if ls ".build-fuzz/artifacts/$t/"* >/dev/null 2>&1; then
         echo "$t: FINDINGS in .build-fuzz/artifacts/$t/"; status=1
+    elif ! grep -qE '^INFO: Seed: [0-9]+' ".build-fuzz/$t.log" \
+        || ! grep -qE '^#[0-9]+[[:space:]]+DONE' ".build-fuzz/$t.log" \
+        || [ "$(grep -oE '^stat::number_of_executed_units: [0-9]+' ".build-fuzz/$t.log" | grep -oE '[0-9]+$' || echo 0)" -eq 0 ]; then
+        # Did not start (not a libFuzzer binary, bad flag, corpus unreadable, no
+        # executions) or did not run to its time limit: a fuzzer that never ran
+        # proves nothing, so it fails CI like a finding.
+        echo "$t: FAILED TO RUN (exit $rc); last lines of .build-fuzz/$t.log:"; tail -n 5 ".build-fuzz/$t.log"; status=1
+    elif [ "$rc" -ne 0 ]; then
+        echo "$t: exited with status $rc"; status=1
     fi
 done
 exit $status

@@ -24,7 +24,9 @@ let proGANTolerance: Float = 2e-4
         #expect(!seeds.isEmpty)
         let renderer = Renderer(model: model, batch: 3, threads: 2)
         var worst: Float = 0
+        var rendered = 0
         try renderer.render(seeds: seeds) { i, scales in
+            rendered += 1
             #expect(scales.count == model.resolutions.count)
             for (s, r) in model.resolutions.enumerated() {
                 let want = try expected.floats("out/seed\(seeds[i])/\(r)")
@@ -34,6 +36,7 @@ let proGANTolerance: Float = 2e-4
                 #expect(err < proGANTolerance, "seed \(seeds[i]) at \(r)x\(r): max abs error \(err)")
             }
         }
+        #expect(rendered == seeds.count, "the callback ran \(rendered) times for \(seeds.count) seeds")
         print("\(name): worst abs error \(worst)")
     }
 
@@ -61,6 +64,7 @@ let proGANTolerance: Float = 2e-4
                                perImageFloats: imageByImage ? 1 : WorkspacePlan.defaultPerImageFloats)
         var together: [[Tensor]] = []
         try batched.render(seeds: seeds) { _, s in together.append(s) }
+        try #require(together.count == seeds.count)
         for (i, seed) in seeds.enumerated() {
             for threads in [1, 2] {
                 let alone = Renderer(model: model, batch: 1, threads: threads)

@@ -39,14 +39,84 @@ struct MixCase: Sendable, CustomTestStringConvertible {
 enum StyleFixtures {
     static let models = ["stylegan-32", "stylegan-64-fused", "stylegan-128-auto"]
 
+    /// The cases a fixture lists under `key`. Test arguments are built before any
+    /// test runs, so a fixture that fails to load cannot throw here: it yields no
+    /// cases and its error is kept in `loadErrors`, which `fixturesCoverEveryMode`
+    /// requires to be empty (with a minimum number of cases per model).
     static func list(_ key: String, _ model: String) -> [[String: Any]] {
-        guard let f = try? Golden.expected(model), let v = try? Golden.metadataJSON(f, key) as? [[String: Any]] else { return [] }
-        return v
+        do {
+            let f = try Golden.expected(model)
+            guard let v = try Golden.metadataJSON(f, key) as? [[String: Any]] else {
+                throw Golden.FixtureError.missing("\(model): \(key) is not a list of objects")
+            }
+            return v
+        } catch {
+            return []
+        }
     }
+
+    /// Why each (key, model) list failed to load; empty when all loaded.
+    static var loadErrors: [String] {
+        (models + flagModels).flatMap { m in ["cases", "mix_cases"].compactMap { key -> String? in
+            do {
+                guard try Golden.metadataJSON(try Golden.expected(m), key) is [[String: Any]] else { return "\(m) \(key): not a list" }
+                return nil
+            } catch {
+                return "\(m) \(key): \(error)"
+            }
+        } }
+    }
+
+    /// Renders case `c` (first in a batch with `batchMates`) and compares w and
+    /// every scale with the expected file; returns the worst relative error.
+    static func check(_ c: StyleCase, batchMates: [UInt32] = []) throws -> Float {
+        let model = try Model.load(path: Golden.path("\(c.model).safetensors"))
+        let expected = try Golden.expected(c.model)
+        let opts = RenderOptions(psi: c.psi, cutoff: c.cutoff, noise: c.noise, noiseSeed: c.noiseSeed)
+        let renderer = Renderer(model: model, batch: 1 + batchMates.count, threads: 2)
+        let w = try renderer.dlatents(seed: c.seed, options: opts)
+        #expect(relativeError(w, try expected.floats("w/\(c.id)")) < 1e-5, "w")
+        let out = try renderer.forward(seeds: [c.seed] + batchMates, options: opts)
+        var worst: Float = 0
+        for (s, r) in model.resolutions.enumerated() {
+            let e = relativeError(out[s].slice(0).data, try expected.floats("out/\(c.id)/\(r)"))
+            worst = max(worst, e)
+            #expect(e < styleGANTolerance, "\(r)x\(r): error \(e)")
+        }
+        return worst
+    }
+
+    /// Mixes case `c`'s row and column seeds and compares every scale with the expected file.
+    static func checkMix(_ c: MixCase) throws {
+        let model = try Model.load(path: Golden.path("\(c.model).safetensors"))
+        let expected = try Golden.expected(c.model)
+        let renderer = Renderer(model: model, batch: 3, threads: 2)
+        var got: [Tensor] = []
+        var calls = 0
+        try renderer.mix(rows: [c.row], cols: [c.col], layers: c.layers,
+                         options: RenderOptions(psi: c.psi, cutoff: c.cutoff)) { _, _, s in got = s; calls += 1 }
+        try #require(calls == 1 && got.count == model.resolutions.count, "the cell callback ran \(calls) times")
+        for (s, r) in model.resolutions.enumerated() {
+            let e = relativeError(got[s].data, try expected.floats("mix/\(c.id)/\(r)"))
+            #expect(e < styleGANTolerance, "\(r)x\(r): error \(e)")
+        }
+    }
+
+    /// What the fixtures hold today (tools/reference/make_fixtures.py): a fixture
+    /// silently losing its cases fails `fixturesCoverEveryMode`.
+    static let minimumCases = ["stylegan-32": (cases: 4, mixes: 2), "stylegan-64-fused": (cases: 0, mixes: 1),
+                               "stylegan-128-auto": (cases: 1, mixes: 0),
+                               "stylegan-16-flags-a": (cases: 2, mixes: 1), "stylegan-16-flags-b": (cases: 2, mixes: 0)]
 
     static func seed(_ v: Any?) -> UInt32 { UInt32((v as! NSNumber).uint64Value) }
 
-    static var cases: [StyleCase] {
+    /// Models with non-default config flags (StyleGANFlagGoldenTests).
+    static let flagModels = ["stylegan-16-flags-a", "stylegan-16-flags-b"]
+
+    static var cases: [StyleCase] { cases(of: models) }
+    static var mixes: [MixCase] { mixes(of: models) }
+
+    static func cases(of models: [String]) -> [StyleCase] {
         models.flatMap { m in list("cases", m).map { c in
             StyleCase(model: m, id: c["id"] as! String, seed: seed(c["seed"]),
                       psi: (c["psi"] as? NSNumber)?.doubleValue, cutoff: (c["cutoff"] as? NSNumber)?.intValue,
@@ -55,7 +125,7 @@ enum StyleFixtures {
         } }
     }
 
-    static var mixes: [MixCase] {
+    static func mixes(of models: [String]) -> [MixCase] {
         models.flatMap { m in list("mix_cases", m).map { c in
             MixCase(model: m, id: c["id"] as! String, row: seed(c["row_seed"]), col: seed(c["col_seed"]),
                     layers: (c["layers"] as! [NSNumber]).map(\.intValue),
@@ -66,6 +136,11 @@ enum StyleFixtures {
 
 @Suite struct StyleGANGoldenTests {
     @Test func fixturesCoverEveryMode() {
+        #expect(StyleFixtures.loadErrors.isEmpty, "\(StyleFixtures.loadErrors)")
+        for (m, n) in StyleFixtures.minimumCases {
+            #expect(StyleFixtures.cases(of: [m]).count >= n.cases, "\(m) cases")
+            #expect(StyleFixtures.mixes(of: [m]).count >= n.mixes, "\(m) mix cases")
+        }
         let cases = StyleFixtures.cases
         #expect(Set(cases.map(\.noise)) == Set(NoiseMode.allCases))
         #expect(cases.contains { $0.psi == 1 } && cases.contains { ($0.psi ?? 1) != 1 })
@@ -74,34 +149,13 @@ enum StyleFixtures {
 
     @Test(arguments: StyleFixtures.cases)
     func matchesReference(_ c: StyleCase) throws {
-        let model = try Model.load(path: Golden.path("\(c.model).safetensors"))
-        let expected = try Golden.expected(c.model)
-        let opts = RenderOptions(psi: c.psi, cutoff: c.cutoff, noise: c.noise, noiseSeed: c.noiseSeed)
-        let renderer = Renderer(model: model, batch: 2, threads: 2)
-        let w = try renderer.dlatents(seed: c.seed, options: opts)
-        #expect(relativeError(w, try expected.floats("w/\(c.id)")) < 1e-5, "w")
-        let out = try renderer.forward(seeds: [c.seed], options: opts)
-        var worst: Float = 0
-        for (s, r) in model.resolutions.enumerated() {
-            let e = relativeError(out[s].slice(0).data, try expected.floats("out/\(c.id)/\(r)"))
-            worst = max(worst, e)
-            #expect(e < styleGANTolerance, "\(r)x\(r): error \(e)")
-        }
+        let worst = try StyleFixtures.check(c)
         print("\(c.model) \(c.id): worst relative error \(worst)")
     }
 
     @Test(arguments: StyleFixtures.mixes)
     func mixingMatchesReference(_ c: MixCase) throws {
-        let model = try Model.load(path: Golden.path("\(c.model).safetensors"))
-        let expected = try Golden.expected(c.model)
-        let renderer = Renderer(model: model, batch: 3, threads: 2)
-        var got: [Tensor] = []
-        try renderer.mix(rows: [c.row], cols: [c.col], layers: c.layers,
-                         options: RenderOptions(psi: c.psi, cutoff: c.cutoff)) { _, _, s in got = s }
-        for (s, r) in model.resolutions.enumerated() {
-            let e = relativeError(got[s].data, try expected.floats("mix/\(c.id)/\(r)"))
-            #expect(e < styleGANTolerance, "\(r)x\(r): error \(e)")
-        }
+        try StyleFixtures.checkMix(c)
     }
 
     /// imageByImage: the large-activation schedule (layers from the first

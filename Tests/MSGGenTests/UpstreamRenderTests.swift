@@ -14,12 +14,16 @@ import MSGWeights
         let model = try Model.load(path: Self.upstream(file))
         let expected = try Golden.expected(golden)
         let seeds = (try Golden.metadataJSON(expected, "seeds") as! [NSNumber]).map { UInt32($0.uint64Value) }
+        #expect(!seeds.isEmpty)
+        var rendered = 0
         try Renderer(model: model, batch: 2, threads: 2).render(seeds: seeds) { i, scales in
+            rendered += 1
             for (s, r) in model.resolutions.enumerated() {
                 let err = maxAbsError(scales[s].data, try expected.floats("out/seed\(seeds[i])/\(r)"))
                 #expect(err < proGANTolerance, "\(file) seed \(seeds[i]) at \(r)x\(r): \(err)")
             }
         }
+        #expect(rendered == seeds.count, "the callback ran \(rendered) times for \(seeds.count) seeds")
     }
 
     @Test(arguments: StyleFixtures.cases.filter { $0.model == "stylegan-32" })

@@ -199,8 +199,11 @@ import Testing
 // MARK: - Batching and the queue bound
 
 @Suite struct BatchingTests {
+    /// The worker holding the first image waits for batch-mates until its batch of
+    /// 8 is full (a minute at most, never reached when the 8 requests arrive), so the
+    /// 8 images take exactly one forward pass whatever the machine's speed.
     @Test func concurrentRequestsShareForwardPassesAndKeepTheirBits() async throws {
-        let config = testConfig { $0.batch.batchWait = .milliseconds(300); $0.cacheBytes = 0 }
+        let config = testConfig { $0.batch.maxBatch = 8; $0.batch.batchWait = .seconds(60); $0.cacheBytes = 0 }
         let solo = try cliPNG(["--weights", proganPath, "--seed", "103"])
         try await withApp([progan], config: config) { client, deps in
             let bodies = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
@@ -216,20 +219,24 @@ import Testing
             let count = try #require(metricValue(m, "msg_gen_batch_size_count"))
             let sum = try #require(metricValue(m, "msg_gen_batch_size_sum"))
             #expect(sum == 8)
-            #expect(count < 8, "8 concurrent images took \(count) forward passes")
+            #expect(count == 1, "8 concurrent images took \(count) forward passes")
         }
     }
 
+    /// The first image holds the only queue place: its worker waits for a batch-mate
+    /// (a minute at most) until the pool is shut down, which runs it at once. No
+    /// sleeps: the second request is sent once the first is admitted.
     @Test func fullQueueAnswers503WithRetryAfter() async throws {
-        let config = testConfig { $0.batch.maxQueue = 1; $0.batch.batchWait = .milliseconds(500); $0.cacheBytes = 0 }
-        try await withApp([progan], config: config) { client, _ in
+        let config = testConfig { $0.batch.maxQueue = 1; $0.batch.maxBatch = 2; $0.batch.batchWait = .seconds(60); $0.cacheBytes = 0 }
+        try await withApp([progan], config: config) { client, deps in
             async let first = client.execute(uri: "/v1/image?seed=1", method: .get) { $0.status }
-            try await Task.sleep(for: .milliseconds(100))
+            try await waitUntil("the first request is admitted") { deps.pools[0].depth == 1 }
             try await client.execute(uri: "/v1/image?seed=2", method: .get) { r in
                 #expect(r.status == .serviceUnavailable)
                 #expect(r.headers[.retryAfter] != nil)
                 #expect(r.errorMessage?.contains("queue") == true)
             }
+            await deps.pools[0].shutdown()   // stops the wait: the queued image renders
             #expect(try await first == .ok)
         }
     }

@@ -93,17 +93,17 @@ import Testing
     }
 
     @Test func hugeTensorClaimsInAStateDictAreRefused() throws {
-        // Rewrite the persistent id / size of a real torch pickle: a tensor claiming 2^40 elements.
-        let zip = try Upstream.bytes("GAN_GEN_SHADOW_1.pth")
-        let e = weightsError {
-            var bytes = zip
-            // Find "K\x08K\x08K\x04K\x04" (size 8,8,4,4 BININT1s) and turn the first 8 into BININT 2^30.
-            guard let at = (0..<(bytes.count - 8)).first(where: { bytes[$0..<($0 + 8)] == [0x4B, 8, 0x4B, 8, 0x4B, 4, 0x4B, 4] }) else { return }
-            bytes.replaceSubrange(at..<(at + 2), with: [0x4A, 0, 0, 0, 0x40])
-            _ = try ModelImporter.convert(bytes: bytes, label: "big.pth")
-        }
-        // A changed data.pkl fails the zip CRC first: either way a typed error.
-        #expect(e != nil)
+        // A real state_dict whose first ConvTranspose weight claims size [2^30, 16, 4, 4]
+        // over its storage of 16 * 16 * 4 * 4 elements. The legacy (pre-1.6) stream has
+        // no CRC, so the edited pickle reaches the tensor checks (a zip's CRC-32 would
+        // refuse the edit first, before the check this test is named for).
+        var bytes = try Upstream.bytes("GAN_GEN_3-legacy.pth")
+        let size: [UInt8] = [0x4B, 16, 0x4B, 16, 0x4B, 4, 0x4B, 4]   // BININT1 16, 16, 4, 4
+        let at = try #require((0..<(bytes.count - size.count)).first { bytes[$0..<($0 + size.count)].elementsEqual(size) })
+        bytes.replaceSubrange(at..<(at + 2), with: [0x4A, 0, 0, 0, 0x40])   // BININT 2^30
+        let e = weightsError { _ = try ModelImporter.convert(bytes: bytes, label: "big.pth") }
+        guard case .invalidCheckpoint(_, _, let reason)? = e else { Issue.record("\(String(describing: e))"); return }
+        #expect(reason.contains("[1073741824, 16, 4, 4]") && reason.contains("more elements than its storage (4096)"), "\(reason)")
     }
 
     @Test(arguments: ["GAN_GEN_OPTIM_1.pth", "GAN_DIS_1.pth"])

@@ -1,6 +1,7 @@
 """Regenerate the golden fixtures in Tests/MSGGenTests/Fixtures/.
 
-Usage (from the repository root):  python3 tools/reference/make_fixtures.py
+Usage (from the repository root):  python3 tools/reference/make_fixtures.py [progan] [stylegan] [flags]
+(default: all three groups; "flags" = the non-default StyleGAN config models)
 
 Deterministic: model weights come from numpy Generators seeded with constants
 written below; latents/noise follow the project's seed rules (see progan.py,
@@ -130,12 +131,50 @@ STYLEGAN_MODELS = [
 ]
 
 
+# Non-default config flags (README: every flag of FORMAT.md honoured), each model
+# turning several off at once; the reference implements them (stylegan.py).
+FLAG_MODELS = [
+    dict(
+        name="stylegan-16-flags-a",
+        dtype="F32",
+        gseed=2016,
+        # use_wscale false (runtime coefficient lrmul alone), pixel norm on, no blur.
+        config=dict(resolution=16, latent_size=12, dlatent_size=10, mapping_layers=3, mapping_fmaps=14,
+                    fmap_base=64, fmap_max=8, fused_scale=False, use_wscale=False, use_pixel_norm=True,
+                    blur_filter=None),
+        cases=[
+            C("s3-default", 3, None, None, "const"),
+            C("s42-psi0.5-c2-random-t1", 42, 0.5, 2, "random", 1),
+        ],
+        mix_cases=[M("r3-c42-l1_5", 3, 42, [1, 5])],
+    ),
+    dict(
+        name="stylegan-16-flags-b",
+        dtype="F32",
+        gseed=2017,
+        # no noise inputs, no instance norm, no styles (w never reaches synthesis),
+        # fused up-convs, an asymmetric 3-tap blur.
+        config=dict(resolution=16, latent_size=12, dlatent_size=10, mapping_layers=2, mapping_fmaps=10,
+                    fmap_base=64, fmap_max=8, fused_scale=True, use_noise=False, use_instance_norm=False,
+                    use_styles=False, blur_filter=[1, 3, 2]),
+        cases=[C("s3-psi1", 3, 1.0, 8, "const"), C("s7-psi0.7-c8", 7, 0.7, 8, "none")],
+        mix_cases=[],
+    ),
+]
+
+
 def stylegan_weights(cfg, dtype, gseed):
     rng = np.random.default_rng(gseed)
     lrmul = cfg["mapping_lrmul"]
     W = {}
     for name, shape in stylegan.tensor_shapes(cfg).items():
-        if name.startswith("G_mapping/") and name.endswith("/weight"):
+        if not cfg["use_wscale"] and name.endswith("weight") and not name.endswith("Noise/weight"):
+            # upstream init without wscale: std he_std / lrmul (gain sqrt 2, 1 for StyleMod / to-RGB)
+            fan_in = int(np.prod(shape[:-1]))
+            gain = 1.0 if ("StyleMod" in name or "ToRGB" in name) else np.sqrt(2.0)
+            mul = lrmul if name.startswith("G_mapping/") else 1.0
+            a = rng.normal(0.0, gain / np.sqrt(fan_in) / mul, size=shape)
+        elif name.startswith("G_mapping/") and name.endswith("/weight"):
             a = rng.normal(0.0, 1.0 / lrmul, size=shape)  # upstream init std 1/lrmul
         elif name.startswith("G_mapping/"):
             a = rng.normal(0.0, 0.2 / lrmul, size=shape)  # bias, used * lrmul
@@ -189,7 +228,7 @@ def make_stylegan(name, dtype, gseed, config, cases, mix_cases):
     )
 
 
-def main(which=("progan", "stylegan")):
+def main(which=("progan", "stylegan", "flags")):
     os.makedirs(OUT_DIR, exist_ok=True)
     if "progan" in which:
         for m in PROGAN_MODELS:
@@ -199,9 +238,13 @@ def main(which=("progan", "stylegan")):
         for m in STYLEGAN_MODELS:
             make_stylegan(**m)
             print("wrote", m["name"])
+    if "flags" in which:
+        for m in FLAG_MODELS:
+            make_stylegan(**m)
+            print("wrote", m["name"])
     total = sum(os.path.getsize(os.path.join(OUT_DIR, f)) for f in os.listdir(OUT_DIR))
     print(f"Fixtures total: {total} bytes")
 
 
 if __name__ == "__main__":
-    main(tuple(sys.argv[1:]) or ("progan", "stylegan"))
+    main(tuple(sys.argv[1:]) or ("progan", "stylegan", "flags"))

@@ -216,7 +216,7 @@ def test_blur_and_norm():
 
 
 def test_stylegan_fixtures():
-    for name in ["stylegan-32", "stylegan-64-fused", "stylegan-128-auto"]:
+    for name in ["stylegan-32", "stylegan-64-fused", "stylegan-128-auto", "stylegan-16-flags-a", "stylegan-16-flags-b"]:
         W, meta, _ = st.load_file(os.path.join(FIX, f"{name}.safetensors"))
         exp, emeta, _ = st.load_file(os.path.join(FIX, f"{name}.expected.safetensors"))
         cfg = stylegan.full_config(json.loads(meta["msg-gen.config"]))
@@ -260,6 +260,42 @@ def test_stylegan_fixtures():
             check(f"{name} mix {m['id']} differs from unmixed row", float(np.max(np.abs(plain[-1] - outs[-1]))) > 1e-3)
         check(f"{name} fixture reproduces", err < 1e-5, f"max err vs f32 {err:.1e}")
         check(f"{name} outputs finite and not constant", not bad, ", ".join(bad))
+
+
+def test_flag_paths():
+    """The non-default config flags, checked by identities independent of the code paths."""
+    base = stylegan.full_config({"resolution": 8, "latent_size": 6, "dlatent_size": 5, "mapping_layers": 2,
+                                 "mapping_fmaps": 7, "fmap_base": 16, "fmap_max": 4})
+    rng = np.random.default_rng(5)
+    W = {k: rng.normal(0.0, 1.0, size=v) for k, v in stylegan.tensor_shapes(base).items()}
+    w = stylegan.dlatents(W, base, 3, 1.0, 8)
+    nz = stylegan.noise_inputs(W, base, "const")
+    ref = stylegan.synthesize(W, base, w, nz)
+    # use_wscale=false with every weight pre-multiplied by gain / sqrt(fan_in) == use_wscale=true
+    off = dict(base, use_wscale=False)
+    W2 = dict(W)
+    for k, v in W.items():
+        if k.endswith("weight") and not k.endswith("Noise/weight"):
+            gain = 1.0 if ("StyleMod" in k or "ToRGB" in k) else np.sqrt(2.0)
+            W2[k] = v * (gain / np.sqrt(np.prod(v.shape[:-1])))
+    w2 = stylegan.dlatents(W2, off, 3, 1.0, 8)
+    check("use_wscale=false: mapping keeps lrmul, drops gain/sqrt(fan_in)", np.max(np.abs(w2 - w)) < 1e-12)
+    out2 = stylegan.synthesize(W2, off, w2, nz)
+    check("use_wscale=false: synthesis == wscale with pre-scaled weights",
+          max(float(np.max(np.abs(a - b))) for a, b in zip(out2, ref)) < 1e-9)
+    # pixel norm vs loops
+    x = rng.normal(size=(3, 2, 2))
+    pn = stylegan.pixel_norm(x)
+    loop = np.array([[[x[c, i, j] / np.sqrt(sum(x[k, i, j] ** 2 for k in range(3)) / 3 + 1e-8)
+                       for j in range(2)] for i in range(2)] for c in range(3)])
+    check("pixel_norm vs loops", np.max(np.abs(pn - loop)) < 1e-12)
+    # every flag changes the output (each step is really taken or skipped)
+    for flag, value in [("use_noise", False), ("use_instance_norm", False), ("use_pixel_norm", True),
+                        ("use_styles", False), ("blur_filter", None)]:
+        cfg = dict(base, **{flag: value})
+        Wf = {k: W[k] for k in stylegan.tensor_shapes(cfg)}
+        out = stylegan.synthesize(Wf, cfg, w, stylegan.noise_inputs(Wf, cfg, "const"))
+        check(f"{flag}={value} changes the output", float(np.max(np.abs(out[-1] - ref[-1]))) > 1e-3)
 
 
 def synth_flipped(W, cfg, w, noise, flip=True):
@@ -320,6 +356,7 @@ if __name__ == "__main__":
     test_fused_identity()
     test_noise_rule()
     test_progressive_lod()
+    test_flag_paths()
     test_stylegan_fixtures()
     print(f"\n{len(failures)} failure(s)")
     sys.exit(1 if failures else 0)

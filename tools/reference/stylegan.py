@@ -1,9 +1,18 @@
 """Reference forward pass of MSG-StyleGAN (msg-stylegan-tf `G_style`), numpy float64.
 
 Reproduces akanimax/msg-stylegan-tf training/networks_stylegan.py (G_style,
-G_mapping, G_synthesis) for configs with use_wscale, use_noise,
-use_instance_norm, use_styles, const_input_layer = true, use_pixel_norm =
-false, nonlinearity lrelu, label_size 0. Written to be read, not to be fast.
+G_mapping, G_synthesis) for configs with const_input_layer = true,
+nonlinearity lrelu, label_size 0, any of use_wscale, use_noise,
+use_instance_norm, use_styles, use_pixel_norm, and blur_filter [a, b, c] or
+none (null / []). Written to be read, not to be fast.
+
+Non-default flags, as upstream's get_weight / layer_epilogue:
+  use_wscale=false: runtime coefficient lrmul alone (no gain / sqrt(fan_in)); the
+      mapping keeps lrmul = mapping_lrmul on weights and biases.
+  use_noise=false: no noise inputs, no Noise/weight tensors.
+  use_pixel_norm=true: pixel norm over channels after the LReLU, before instance norm.
+  use_instance_norm=false / use_styles=false: that step is skipped (no StyleMod tensors).
+  blur_filter: the normalised outer product f f^T / sum(f)^2; none: no blur.
 
 Weights are the FORMAT.md tensors (TF layouts), as float32 values (F16/BF16
 already widened); every computation here is float64.
@@ -19,7 +28,8 @@ Mapping (G_mapping)
   w = x broadcast to [num_layers, dlatent_size], num_layers = 2*log2(resolution) - 2.
 
 Truncation (G_style): for layer index l < cutoff: w[l] = avg + (w[l] - avg) * psi,
-  avg = dlatent_avg. psi None or 1, or cutoff None or <= 0: no truncation.
+  avg = dlatent_avg. psi / cutoff None: the config's truncation_psi / _cutoff (which
+  may themselves be None: no truncation); psi 1 or cutoff <= 0: no truncation.
 
 Synthesis (G_synthesis): see `synthesize`.
 
@@ -69,10 +79,17 @@ DEFAULTS = {
 def full_config(cfg):
     c = dict(DEFAULTS)
     c.update(cfg)
-    for k in ("use_wscale", "use_noise", "use_instance_norm", "use_styles", "const_input_layer"):
-        assert c[k] is True, f"reference supports only {k}=true"
-    assert c["use_pixel_norm"] is False and c["blur_filter"] == [1, 2, 1]
+    assert c["const_input_layer"] is True, "reference supports only const_input_layer=true"
+    for k in ("use_wscale", "use_noise", "use_instance_norm", "use_styles", "use_pixel_norm"):
+        assert c[k] in (True, False), k
+    bf = c["blur_filter"]
+    assert bf is None or len(bf) in (0, 3), "reference supports 3-tap blur filters or none"
     return c
+
+
+def coef(cfg, gain, fan_in, lrmul=1.0):
+    """Upstream get_weight's runtime coefficient."""
+    return gain / np.sqrt(fan_in) * lrmul if cfg["use_wscale"] else lrmul
 
 
 def log2_res(cfg):
@@ -121,7 +138,7 @@ def random_noise(cfg, latent_seed, noise_seed):
 
 def noise_inputs(W, cfg, mode, latent_seed=None, noise_seed=None):
     """List of [1,1,r,r] noise tensors per layer, or None for mode 'none'."""
-    if mode == "none":
+    if mode == "none" or not cfg["use_noise"]:
         return None
     if mode == "const":
         return [np.asarray(W[f"G_synthesis/noise{l}"], np.float64) for l in range(num_layers(cfg))]
@@ -202,10 +219,10 @@ def upscale_conv(x, w, fused):
     return conv2d_hwio_same(upscale2d(x), w)
 
 
-def blur2d(x):
-    """[1,2,1] x [1,2,1] / 16, depthwise, 'SAME' zero padding (upstream _blur2d, flip=False;
-    the kernel is symmetric so correlation == convolution)."""
-    f = np.outer([1.0, 2.0, 1.0], [1.0, 2.0, 1.0])
+def blur2d(x, taps=(1.0, 2.0, 1.0)):
+    """f f^T / sum, depthwise, 'SAME' zero padding (upstream _blur2d, flip=False;
+    [1,2,1] is symmetric so correlation == convolution)."""
+    f = np.outer(np.asarray(taps, np.float64), np.asarray(taps, np.float64))
     f /= f.sum()
     C, H, Wd = x.shape
     xp = np.zeros((C, H + 2, Wd + 2))
@@ -230,8 +247,7 @@ def mapping(W, cfg, z):
     for k in range(cfg["mapping_layers"]):
         w = np.asarray(W[f"G_mapping/Dense{k}/weight"], np.float64)
         b = np.asarray(W[f"G_mapping/Dense{k}/bias"], np.float64)
-        coef = np.sqrt(2.0) / np.sqrt(w.shape[0]) * lrmul
-        x = lrelu(x @ (w * coef) + b * lrmul)
+        x = lrelu(x @ (w * coef(cfg, np.sqrt(2.0), w.shape[0], lrmul)) + b * lrmul)
     return x
 
 
@@ -246,39 +262,53 @@ def truncate(w, avg, psi, cutoff):
 
 
 def dlatents(W, cfg, seed, psi, cutoff):
-    """seed -> w [num_layers, D] after broadcast and truncation."""
+    """seed -> w [num_layers, D] after broadcast and truncation. psi / cutoff None:
+    the model's own truncation_psi / truncation_cutoff (G_style's defaults)."""
+    psi = cfg["truncation_psi"] if psi is None else psi
+    cutoff = cfg["truncation_cutoff"] if cutoff is None else cutoff
     z = latent(seed, cfg["latent_size"])
     w = np.tile(mapping(W, cfg, z)[None, :], (num_layers(cfg), 1))
     return truncate(w, np.asarray(W["dlatent_avg"], np.float64), psi, cutoff)
 
 
-def epilogue(W, scope, x, w_l, noise):
-    """Upstream layer_epilogue: noise -> bias -> lrelu -> instance norm -> style mod.
+def pixel_norm(x):
+    """Over channels: x / sqrt(mean_c(x^2) + 1e-8). x: [C, H, W]."""
+    return x * (1.0 / np.sqrt(np.mean(x * x, axis=0, keepdims=True) + EPS))
+
+
+def epilogue(W, cfg, scope, x, w_l, noise):
+    """Upstream layer_epilogue: noise -> bias -> lrelu -> [pixel norm] -> instance norm
+    -> style mod, each step only when its flag is on.
     x: [C, H, W]; w_l: [D]; noise: [1, 1, H, W] or None."""
     C = x.shape[0]
     p = f"G_synthesis/{scope}/"
-    if noise is not None:
+    if noise is not None and cfg["use_noise"]:
         nw = np.asarray(W[p + "Noise/weight"], np.float64)
         x = x + noise[0] * nw[:, None, None]
     x = x + np.asarray(W[p + "bias"], np.float64)[:, None, None]
     x = lrelu(x)
-    x = instance_norm(x)
+    if cfg["use_pixel_norm"]:
+        x = pixel_norm(x)
+    if cfg["use_instance_norm"]:
+        x = instance_norm(x)
+    if not cfg["use_styles"]:
+        return x
     sw = np.asarray(W[p + "StyleMod/weight"], np.float64)  # [D, 2C]
     sb = np.asarray(W[p + "StyleMod/bias"], np.float64)
-    s = w_l @ (sw * (1.0 / np.sqrt(sw.shape[0]))) + sb  # dense gain 1, lrmul 1
+    s = w_l @ (sw * coef(cfg, 1.0, sw.shape[0])) + sb  # dense gain 1, lrmul 1
     return x * (s[:C] + 1.0)[:, None, None] + s[C:][:, None, None]
 
 
-def conv3(W, scope, x):
+def conv3(W, cfg, scope, x):
     w = np.asarray(W[f"G_synthesis/{scope}/weight"], np.float64)
-    return conv2d_hwio_same(x, w * (np.sqrt(2.0) / np.sqrt(np.prod(w.shape[:-1]))))
+    return conv2d_hwio_same(x, w * coef(cfg, np.sqrt(2.0), np.prod(w.shape[:-1])))
 
 
 def to_rgb(W, cfg, res_log2, x):
     lod = log2_res(cfg) - res_log2
     w = np.asarray(W[f"G_synthesis/ToRGB_lod{lod}/weight"], np.float64)  # [1, 1, C, 3]
     b = np.asarray(W[f"G_synthesis/ToRGB_lod{lod}/bias"], np.float64)
-    w = w * (1.0 / np.sqrt(w.shape[2]))  # gain 1
+    w = w * coef(cfg, 1.0, w.shape[2])  # gain 1
     return np.einsum("co,chw->ohw", w[0, 0], x) + b[:, None, None]
 
 
@@ -290,19 +320,22 @@ def synthesize(W, cfg, w, noise, fused_override=None):
     to-RGB (ToRGB_lod{log2 R - k}) after every resolution; nothing else applied.
     fused_override: None, or a function r -> bool (used by the self-test)."""
     nz = (lambda l: None) if noise is None else (lambda l: noise[l])
+    taps = cfg["blur_filter"]
     x = np.asarray(W["G_synthesis/4x4/Const/const"], np.float64)[0]
-    x = epilogue(W, "4x4/Const", x, w[0], nz(0))
-    x = epilogue(W, "4x4/Conv", conv3(W, "4x4/Conv", x), w[1], nz(1))
+    x = epilogue(W, cfg, "4x4/Const", x, w[0], nz(0))
+    x = epilogue(W, cfg, "4x4/Conv", conv3(W, cfg, "4x4/Conv", x), w[1], nz(1))
     outs = [to_rgb(W, cfg, 2, x)]
     for k in range(3, log2_res(cfg) + 1):
         r = 2**k
         s = f"{r}x{r}"
         wu = np.asarray(W[f"G_synthesis/{s}/Conv0_up/weight"], np.float64)
-        wu = wu * (np.sqrt(2.0) / np.sqrt(np.prod(wu.shape[:-1])))
+        wu = wu * coef(cfg, np.sqrt(2.0), np.prod(wu.shape[:-1]))
         fused = is_fused(cfg, r) if fused_override is None else fused_override(r)
-        x = blur2d(upscale_conv(x, wu, fused))
-        x = epilogue(W, f"{s}/Conv0_up", x, w[2 * k - 4], nz(2 * k - 4))
-        x = epilogue(W, f"{s}/Conv1", conv3(W, f"{s}/Conv1", x), w[2 * k - 3], nz(2 * k - 3))
+        x = upscale_conv(x, wu, fused)
+        if taps:
+            x = blur2d(x, taps)
+        x = epilogue(W, cfg, f"{s}/Conv0_up", x, w[2 * k - 4], nz(2 * k - 4))
+        x = epilogue(W, cfg, f"{s}/Conv1", conv3(W, cfg, f"{s}/Conv1", x), w[2 * k - 3], nz(2 * k - 3))
         outs.append(to_rgb(W, cfg, k, x))
     return outs
 
@@ -344,6 +377,8 @@ def render(W, cfg, seed, psi, cutoff, noise_mode, noise_seed=None):
 
 
 def mix(W, cfg, row_seed, col_seed, layers, psi=None, cutoff=None):
+    """psi None: no truncation (the figure maps without it unless asked)."""
+    psi = 1.0 if psi is None else psi
     w = dlatents(W, cfg, row_seed, psi, cutoff)
     wc = dlatents(W, cfg, col_seed, psi, cutoff)
     for l in layers:
@@ -361,7 +396,7 @@ def tensor_shapes(cfg):
         fout = D if k == n - 1 else F
         s[f"G_mapping/Dense{k}/weight"] = (fin, fout)
         s[f"G_mapping/Dense{k}/bias"] = (fout,)
-    for l in range(num_layers(cfg)):
+    for l in range(num_layers(cfg) if cfg["use_noise"] else 0):
         r = noise_res(l)
         s[f"G_synthesis/noise{l}"] = (1, 1, r, r)
 
@@ -369,10 +404,12 @@ def tensor_shapes(cfg):
         p = f"G_synthesis/{scope}/"
         if w_shape is not None:
             s[p + "weight"] = w_shape
-        s[p + "Noise/weight"] = (C,)
+        if cfg["use_noise"]:
+            s[p + "Noise/weight"] = (C,)
         s[p + "bias"] = (C,)
-        s[p + "StyleMod/weight"] = (D, 2 * C)
-        s[p + "StyleMod/bias"] = (2 * C,)
+        if cfg["use_styles"]:
+            s[p + "StyleMod/weight"] = (D, 2 * C)
+            s[p + "StyleMod/bias"] = (2 * C,)
 
     c1 = nf(cfg, 1)
     s["G_synthesis/4x4/Const/const"] = (1, c1, 4, 4)
