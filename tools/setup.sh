@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system libraries msg-gen links (Debian/Ubuntu), when missing.
-# Used by README's first command and by .ci/run.
+# Used by README's first command and by .ci/run; extra Debian package names given as
+# arguments are installed too (.ci/run adds the NEON check's cross compiler and qemu-user).
 set -euo pipefail
-pkgs=(libopenblas-dev libpng-dev zlib1g-dev pkg-config gcc-aarch64-linux-gnu qemu-user libwebp-dev libgif-dev libimagequant-dev)
+pkgs=(libopenblas-dev libpng-dev zlib1g-dev pkg-config libwebp-dev libgif-dev libimagequant-dev "$@")
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -6,7 +6,7 @@
 # With --native it also builds the driver for this machine and checks the
 # x86 vector bodies (AVX2, AVX-512) it can run.
 #
-#   apt-get install -y gcc-aarch64-linux-gnu qemu-user    (tools/setup.sh does)
+#   apt-get install -y gcc-aarch64-linux-gnu qemu-user    (or: tools/setup.sh gcc-aarch64-linux-gnu qemu-user, as .ci/run does)
 #   tools/neon/check.sh [--native]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
