@@ -98,7 +98,7 @@ sync_tree() {
 applied=""
 revert() {
     if [ -n "$applied" ]; then
-        (cd "$scratch" && patch -p1 -R -s --batch < "$repo/$applied" > /dev/null) || echo "warning: could not revert $applied in $scratch" >&2
+        (cd "$scratch" && patch -p1 -R -s --batch --no-backup-if-mismatch < "$repo/$applied" > /dev/null) || echo "warning: could not revert $applied in $scratch" >&2
         applied=""
     fi
 }
@@ -138,7 +138,7 @@ for f in "${mutants[@]}"; do
     if ! (cd "$scratch" && patch -p1 -N -s --batch --dry-run < "$repo/$f" > /dev/null 2>&1); then
         result="does not apply"
     else
-        (cd "$scratch" && patch -p1 -N -s --batch < "$repo/$f" > /dev/null)
+        (cd "$scratch" && patch -p1 -N -s --batch --no-backup-if-mismatch < "$repo/$f" > /dev/null)
         applied="$f"
         if ! build "$logs/$name-build.log"; then
             result="does not build"
@@ -174,6 +174,7 @@ table="$( {
     printf '%s\n' "${rows[@]}"
     echo
     echo "$caught of $total caught; $(( $(date +%s) - start )) s in all ($(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes'))"
+    if [ "$scratch" = "$repo" ]; then echo "(--in-place: .build still holds the last mutant's binaries; the next swift build/test rebuilds them)"; fi
 } )"
 echo
 echo "$table"
