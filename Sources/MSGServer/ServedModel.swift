@@ -10,10 +10,19 @@ public final class ServedModel: Sendable {
     public let pool: RenderPool
     public let fingerprint: String
 
-    public init(model: Model, pool: RenderPool) {
+    /// - Throws: `ServerError.badParameter("weights", ...)` when the weights
+    ///   file can no longer be read as it was loaded (changed or truncated since):
+    ///   a fingerprint of other bytes would tag the wrong pictures.
+    public init(model: Model, pool: RenderPool) throws(ServerError) {
+        let fingerprint: String
+        do {
+            fingerprint = try Self.fingerprint(model)
+        } catch {
+            throw .badParameter("weights", "\(model.name): its weights file can no longer be read as loaded (changed since?): \(error)")
+        }
         self.model = model
         self.pool = pool
-        self.fingerprint = Self.fingerprint(model)
+        self.fingerprint = fingerprint
     }
 
     public var name: String { model.name }
@@ -32,13 +41,13 @@ public final class ServedModel: Sendable {
     }
 
     /// FNV-1a 64 over tensor names, shapes and bytes (computed once at start).
-    static func fingerprint(_ model: Model) -> String {
+    static func fingerprint(_ model: Model) throws -> String {
         var h = FNV1a()
         h.add(model.name); h.add(model.family.rawValue)
         let file = model.file.file
         for name in file.names {
             h.add(name)
-            _ = try? file.withRawBytes(name) { raw in h.add(raw) }
+            try file.withRawBytes(name) { raw in h.add(raw) }
         }
         return h.hex
     }

@@ -29,7 +29,10 @@ public struct ServerDependencies: Sendable {
         for m in models where !seen.insert(m.name).inserted {
             throw .badParameter("weights", "two models are named \(m.name); names come from msg-gen.name or the file stem")
         }
-        let served = models.map { ServedModel(model: $0, pool: RenderPool(model: $0, config: config.batch, metrics: metrics, logger: logger)) }
+        var served: [ServedModel] = []
+        for m in models {
+            served.append(try ServedModel(model: m, pool: RenderPool(model: m, config: config.batch, metrics: metrics, logger: logger)))
+        }
         return ServerDependencies(models: ModelRegistry(served), cache: PNGCache(capacityBytes: config.cacheBytes),
                                   metrics: metrics, limits: config.limits, connections: config.connections)
     }
