@@ -213,18 +213,25 @@ public final class StyleGANGenerator: @unchecked Sendable {
         return nil
     }
 
-    /// Statistics slots (tiles or bands) per image: the most any layer uses.
-    var statSlots: Int {
-        var slots = 1
-        for layer in layers {
-            let r = layer.resolution, rows = Self.bandRows(width: r)
-            slots = max(slots, (r + rows - 1) / rows)
-            if let conv = layer.conv {
-                let h = conv.upsample ? r / 2 : r
-                slots = max(slots, conv.tilesPerImage(h: h, w: h))
-            }
+    /// Statistics slots (tiles or bands) of one image at layer `l`: a plain
+    /// conv's tiles (pass 1 rides on them), else the epilogue's row bands.
+    func statSlots(layer l: Int) -> Int {
+        let layer = layers[l], r = layer.resolution
+        if let conv = layer.conv, !conv.upsample { return max(conv.tilesPerImage(h: r, w: r), 1) }
+        let rows = Self.bandRows(width: r)
+        return max((r + rows - 1) / rows, 1)
+    }
+
+    /// Doubles of the instance-norm statistics a pass of `n` images needs:
+    /// per layer, its images (n before the split at `perImageFrom`, one after)
+    /// x its slots x (sum, sum of squares) x its channels; the most any layer needs.
+    func statFloats(images n: Int, perImageFrom split: Int?) -> Int {
+        var most = 0
+        for l in layers.indices {
+            let images = l < (split ?? layers.count) ? n : 1
+            most = max(most, images * statSlots(layer: l) * 2 * layers[l].channels)
         }
-        return slots
+        return most
     }
 
     /// The buffers a pass of `images` images needs (see `WorkspacePlan`): the
@@ -245,7 +252,7 @@ public final class StyleGANGenerator: @unchecked Sendable {
                 needs = needs.union(conv.scratchNeeds(h: h, w: h, batch: l < split ? n : 1, workers: workers))
             }
         }
-        let other = n * statSlots * 2 * maxC * MemoryLayout<Double>.stride
+        let other = statFloats(images: n, perImageFrom: from) * MemoryLayout<Double>.stride
             + (2 * n * maxC + n * max(styleLength, 1)) * MemoryLayout<Float>.stride
         return WorkspacePlan(images: n, threads: workers, perImageFrom: from, batchedActivation: batched,
                              imageActivation: perImage, scratch: needs, otherBytes: other)
@@ -259,7 +266,8 @@ public final class StyleGANGenerator: @unchecked Sendable {
         let act: [AlignedBuffer]          // two NHWC ping-pong buffers (the blur reuses the spent input)
         let scratch: ConvScratch
         let stats: UnsafeMutablePointer<Double>
-        let slots: Int                    // stats slots (tiles or bands) per image
+        let slotsPerLayer: [Int]          // stats slots (tiles or bands) per image, per layer
+        let channels: [Int]
         let maxChannels: Int
         let scale: AlignedBuffer, shift: AlignedBuffer
         let styles: AlignedBuffer         // [batch, styleLength]
@@ -279,9 +287,10 @@ public final class StyleGANGenerator: @unchecked Sendable {
             let n = plan.images
             act = (0..<2).map { _ in AlignedBuffer(count: plan.batchedActivation * n) }
             scratch = ConvScratch(workers: plan.threads, needs: plan.scratch)
-            slots = g.statSlots
+            slotsPerLayer = g.layers.indices.map { g.statSlots(layer: $0) }
+            channels = g.layers.map(\.channels)
             maxChannels = g.layers.map(\.channels).max() ?? 0
-            stats = .allocate(capacity: n * slots * 2 * maxChannels)
+            stats = .allocate(capacity: max(g.statFloats(images: n, perImageFrom: plan.perImageFrom), 1))
             scale = AlignedBuffer(count: n * maxChannels)
             shift = AlignedBuffer(count: n * maxChannels)
             styles = AlignedBuffer(count: n * max(g.styleLength, 1))
@@ -291,8 +300,10 @@ public final class StyleGANGenerator: @unchecked Sendable {
 
         deinit { stats.deallocate() }
 
-        func slotStats(image: Int, slot: Int) -> UnsafeMutablePointer<Double> {
-            stats + (image * slots + slot) * 2 * maxChannels
+        /// Layer `l`'s (sum, sum of squares) per channel for one image's slot:
+        /// laid out [image, slot, 2, channels] for that layer alone.
+        func slotStats(layer l: Int, image: Int, slot: Int) -> UnsafeMutablePointer<Double> {
+            stats + (image * slotsPerLayer[l] + slot) * 2 * channels[l]
         }
     }
 
@@ -416,7 +427,7 @@ public final class StyleGANGenerator: @unchecked Sendable {
                 zeroStats(count: n, layer: l, ws: ws)
                 conv.run(x: x, y: y, batch: n, h: h, w: h, scratch: ws.scratch, threads: threads, hook: { tile in
                     self.pass1(layer: l, rows: tile.rows, image: image0 + tile.image, firstPixel: tile.firstPixel, pixels: tile.pixels,
-                               noise: noise, stats: ws.slotStats(image: tile.image, slot: tile.index))
+                               noise: noise, stats: ws.slotStats(layer: l, image: tile.image, slot: tile.index))
                 })
                 if first, let spare { x = spare }
             }
@@ -460,7 +471,7 @@ public final class StyleGANGenerator: @unchecked Sendable {
     }
 
     private func zeroStats(count n: Int, layer l: Int, ws: Workspace) {
-        (ws.stats).update(repeating: 0, count: n * ws.slots * 2 * ws.maxChannels)
+        (ws.stats).update(repeating: 0, count: n * ws.slotsPerLayer[l] * 2 * ws.channels[l])
     }
 
     /// Pass 1 over whole images in bands (layers whose conv cannot host it).
@@ -474,7 +485,7 @@ public final class StyleGANGenerator: @unchecked Sendable {
             let i = item / bands, band = item % bands
             let r0 = band * rows, r1 = min(r, r0 + rows)
             self.pass1(layer: l, rows: buffer + (i * r * r + r0 * r) * c, image: image0 + i, firstPixel: r0 * r,
-                       pixels: (r1 - r0) * r, noise: noise, stats: ws.slotStats(image: i, slot: band))
+                       pixels: (r1 - r0) * r, noise: noise, stats: ws.slotStats(layer: l, image: i, slot: band))
         }
     }
 
@@ -491,7 +502,7 @@ public final class StyleGANGenerator: @unchecked Sendable {
             let r0 = band * rows, r1 = min(r, r0 + rows)
             StyleOps.blur(src: src + i * r * r * c, dst: dst + i * r * r * c, h: r, w: r, c: c, rows: r0..<r1, filter: f)
             self.pass1(layer: l, rows: dst + (i * r * r + r0 * r) * c, image: image0 + i, firstPixel: r0 * r,
-                       pixels: (r1 - r0) * r, noise: noise, stats: ws.slotStats(image: i, slot: band))
+                       pixels: (r1 - r0) * r, noise: noise, stats: ws.slotStats(layer: l, image: i, slot: band))
         }
     }
 
@@ -501,16 +512,12 @@ public final class StyleGANGenerator: @unchecked Sendable {
                                rgbOut: UnsafeMutablePointer<Float>?) {
         let layer = layers[l]
         let r = layer.resolution, c = layer.channels
-        let conv = layer.conv
-        let slotsUsed: Int
-        if let conv, !conv.upsample { slotsUsed = conv.tilesPerImage(h: r, w: r) } else {
-            let rows = Self.bandRows(width: r); slotsUsed = (r + rows - 1) / rows
-        }
+        let slotsUsed = statSlots(layer: l)
         for i in 0..<n {
             // Reduce slot sums in slot order: the same bits whatever the threads.
-            let total = ws.slotStats(image: i, slot: 0)
+            let total = ws.slotStats(layer: l, image: i, slot: 0)
             for s in 1..<max(slotsUsed, 1) {
-                let p = ws.slotStats(image: i, slot: s)
+                let p = ws.slotStats(layer: l, image: i, slot: s)
                 for j in 0..<(2 * c) { total[j] += p[j] }
             }
             StyleOps.affine(stats: total, count: r * r, c: c,

@@ -156,11 +156,20 @@ public struct Winograd: Sendable {
     var smallWeights: Bool { planes * cin * cout * MemoryLayout<Float>.size <= Self.perThreadWeightBytes }
 
     /// How the batch's tile rows are grouped into bands: whole images per band
-    /// when an image is smaller than the target, else whole chunks of one image.
+    /// when an image is smaller than the target (for large transformed weights
+    /// at most `sharedBandFloats` of V + M, or one image), else whole chunks of
+    /// one image.
     func bandLayout(h: Int, w: Int) -> (imagesPerBand: Int, chunksPerBand: Int) {
         let tilesX = tilesX(width: w), rows = tileRowsPerImage(height: h)
         let target = max(1, targetTiles() / tilesX)   // tile rows
-        if rows <= target { return (max(1, target / rows), chunksPerImage(h: h, w: w)) }
+        if rows <= target {
+            var images = max(1, target / rows)
+            if !smallWeights {
+                let perImage = positions * rows * tilesX * (cin + cout)
+                images = min(images, max(1, Self.sharedBandFloats / perImage))
+            }
+            return (images, chunksPerImage(h: h, w: w))
+        }
         let cr = chunkTileRows(width: w)
         return (1, max(1, target / cr))
     }
@@ -175,6 +184,14 @@ public struct Winograd: Sendable {
     /// puts the 128- and 256-channel layers on per-thread bands, the 512-channel
     /// ones (16-38 MB of transformed weights) on shared bands.
     static let perThreadWeightBytes = 5 << 20
+    /// The most floats of V + M a shared band of whole images may hold (one
+    /// image is always allowed): 8 MB. Without it the 512-channel layers of a
+    /// pass of 8 grew their bands to 3-8 images (47 MB at 32x32 in
+    /// msg-stylegan-tf's 1024 px shape, 9 MB at one image) for no measurable
+    /// speed: `bench --batches 8`, stylegan-256 / progan-128, four interleaved
+    /// rounds each way, medians within noise (86-97 / 61-63 ms either way, Zen 5);
+    /// peak RSS of a 1024 px pass of 8: 505 -> 478 MB (issue 22).
+    static let sharedBandFloats = 2 << 20
 
     /// Floats of the band buffers V and M for `workers` threads.
     public func bandFloats(h: Int, w: Int, batch: Int, workers: Int) -> (v: Int, m: Int) {

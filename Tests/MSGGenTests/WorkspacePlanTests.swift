@@ -90,6 +90,39 @@ import MSGWeights
         #expect(eight.bytes - one.bytes <= 7 * (one.bytes - 2 * full * 4))
     }
 
+    /// Instance-norm statistics follow the schedule too: the high-resolution
+    /// layers that run image by image keep one image's (slots x channels of
+    /// that layer alone), so a pass of 8 adds only the batched layers' share.
+    /// (Before: 8 x the most slots of any layer x the most channels of any
+    /// layer, 64 MB at the upstream 1024 px shape.) Shape: msg-stylegan-tf's
+    /// 1024 px layer list, widths cut to 1/8 (fmap_base 1024, fmap_max 64).
+    @Test func styleGANStatisticsOfPerImageLayersArePlannedOnce() throws {
+        var cfg = StyleGANConfig(resolution: 1024)
+        cfg.fmapBase = 1024; cfg.fmapMax = 64
+        cfg.latentSize = 64; cfg.dlatentSize = 64; cfg.mappingFmaps = 64; cfg.mappingLayers = 2
+        let model = try Model(file: RandomModels.styleGAN(cfg))
+        guard case .styleGAN(let g) = model.backend else { Issue.record("not a StyleGAN"); return }
+        let perImageFloats = 1 << 17   // the default threshold scaled by the same 1/8
+        let renderer = Renderer(model: model, batch: 8, threads: 2, perImageFloats: perImageFloats)
+        let one = renderer.plan(images: 1), eight = renderer.plan(images: 8)
+        let split = try #require(one.perImageFrom)
+        func stats(_ l: Int) -> Int { g.statSlots(layer: l) * 2 * g.layers[l].channels * MemoryLayout<Double>.stride }
+        let batched = (0..<split).map(stats).max()!, perImage = (split..<g.layers.count).map(stats).max()!
+        let maxC = g.layers.map(\.channels).max()!
+        // The earlier plan: every image x the most slots of any layer x the most channels of any layer.
+        let maxSlots = g.layers.indices.map { g.statSlots(layer: $0) }.max()!
+        let before = 8 * maxSlots * 2 * maxC * MemoryLayout<Double>.stride
+        #expect(max(8 * batched, perImage) * 8 < before, "the shape must make the difference visible")
+        let smallState = (2 * maxC + g.styleLength) * MemoryLayout<Float>.stride
+        #expect(one.otherBytes <= max(batched, perImage) + smallState)
+        #expect(eight.otherBytes <= max(8 * batched, perImage) + 8 * smallState)
+        #expect(eight.otherBytes >= perImage)
+        // And the pass renders the same bits as one image alone.
+        let alone = try Renderer(model: model, batch: 1, threads: 1, perImageFloats: perImageFloats).forward(seeds: [3])
+        let batch = try renderer.forward(seeds: [1, 2, 3])
+        for s in model.resolutions.indices { #expect(batch[s].slice(2) == alone[s].slice(0), "scale \(s)") }
+    }
+
     /// `--batch` is an upper bound: a renderer allowed 8 plans for the pass it
     /// runs, grows for a larger one, keeps the larger one, and gives it back.
     @Test(arguments: ["progan-d5-l24", "stylegan-32"])

@@ -237,3 +237,43 @@ func upConvTileSizeFollowsWeightBytes(_ c: (cin: Int, cout: Int, size: Int, larg
     #expect(wg.kind == (c.large ? .upsample2x2Large : .upsample2x2))
     #expect(wg.positions == (c.large ? 25 : 9) && wg.tile == (c.large ? 4 : 2) && wg.phases == 4)
 }
+
+/// Issue 22: a shared band (transformed weights too large for one band per
+/// thread) holds whole images only up to `sharedBandFloats` of V + M, or one
+/// image: a pass of 8 does not plan 8 images of transformed activations for a
+/// 768 -> 128 channel 16x16 layer (6.3 MB of transformed weights; 12 images
+/// per band by the tile target alone). A pass of 5 (bands of 2, 2, 1 images)
+/// gives each image the bits it gets alone, and matches the GEMM path.
+@Test func sharedWinogradBandsAreBoundedInBytes() {
+    let cin = 768, cout = 128, size = 16, batch = 5
+    let w = noise(cout * cin * 9, seed: 45), bias = noise(cout, seed: 46)
+    func layer(_ s: ConvLayer.Strategy) -> ConvLayer {
+        ConvLayer(conv: PackedConv(torchWeight: w, cout: cout, cin: cin, kh: 3, kw: 3, bias: bias, scale: 0.05),
+                  upsample: false, epilogue: Epilogue(leakySlope: 0.2), strategy: s, inputSize: size)
+    }
+    let wl = layer(.winograd)
+    guard case .winograd(let wg) = wl.path else { Issue.record("not Winograd"); return }
+    #expect(!wg.smallWeights)
+    let one = wg.bandFloats(h: size, w: size, batch: 1, workers: 2)
+    let eight = wg.bandFloats(h: size, w: size, batch: 8, workers: 2)
+    #expect(one.v + one.m == 16 * 64 * (cin + cout))
+    #expect(eight.v + eight.m <= max(Winograd.sharedBandFloats, one.v + one.m))
+    #expect(wg.bandLayout(h: size, w: size).imagesPerBand == 2)
+
+    let x = noise(batch * size * size * cin, seed: 47)   // NHWC
+    func run(_ l: ConvLayer, _ x: [Float], _ n: Int) -> [Float] {
+        var y = [Float](repeating: .nan, count: n * size * size * cout)
+        let scratch = ConvScratch(workers: 2, needs: l.scratchNeeds(h: size, w: size, batch: n, workers: 2))
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+            l.run(x: xp.baseAddress!, y: yp.baseAddress!, batch: n, h: size, w: size, scratch: scratch, threads: 2)
+        } }
+        return y
+    }
+    let together = run(wl, x, batch), viaGEMM = run(layer(.gemm), x, batch)
+    let per = size * size * cin, out = size * size * cout
+    for n in 0..<batch {
+        let alone = run(wl, Array(x[(n * per)..<((n + 1) * per)]), 1)
+        #expect(Array(together[(n * out)..<((n + 1) * out)]) == alone, "image \(n)")
+    }
+    #expect(maxAbsDiff(together, viaGEMM) < 1e-4)
+}
