@@ -47,10 +47,24 @@ typedef struct {
     uint8_t *data;
     size_t size;
     size_t capacity;
+    msg_png_sink sink;   /* NULL: everything stays in data */
+    void *sink_context;
+    size_t sent;         /* bytes already handed to the sink */
 } growable_buffer;
+
+static int flush_to_sink(growable_buffer *buffer) {
+    if (buffer->size == 0) return 0;
+    if (buffer->sink(buffer->sink_context, buffer->data, buffer->size) != 0) return 1;
+    buffer->sent += buffer->size;
+    buffer->size = 0;
+    return 0;
+}
 
 static void write_to_buffer(png_structp png, png_bytep bytes, png_size_t length) {
     growable_buffer *buffer = (growable_buffer *)png_get_io_ptr(png);
+    if (buffer->sink && buffer->size > 0 && buffer->size + length > MSG_PNG_SINK_CHUNK) {
+        if (flush_to_sink(buffer) != 0) png_error(png, "output sink failed");
+    }
     if (length > SIZE_MAX - buffer->size) png_error(png, "output too large");
     size_t needed = buffer->size + length;
     if (needed > buffer->capacity) {
@@ -86,6 +100,12 @@ void msg_png_writer_free(msg_png_writer *w) {
     if (w->png) png_destroy_write_struct(&w->png, w->info ? &w->info : NULL);
     free(w->buffer.data);
     free(w);
+}
+
+void msg_png_writer_set_sink(msg_png_writer *w, msg_png_sink sink, void *context) {
+    if (w == NULL) return;
+    w->buffer.sink = sink;
+    w->buffer.sink_context = context;
 }
 
 /* Each entry point below owns its setjmp: libpng longjmps only into a frame
@@ -196,6 +216,17 @@ int msg_png_writer_finish(msg_png_writer *w, uint8_t **out, size_t *out_size, ch
     w->ctx.has_error = 0;
     if (setjmp(png_jmpbuf(w->png))) return writer_failed(w, err, err_capacity, "libpng: encoding failed");
     png_write_end(w->png, w->info);
+    if (w->buffer.sink) {
+        if (flush_to_sink(&w->buffer) != 0) {
+            w->failed = 1;
+            set_error(err, err_capacity, "output sink failed");
+            return 1;
+        }
+        *out_size = w->buffer.sent;
+        w->ctx.err = NULL;
+        w->ctx.capacity = 0;
+        return 0;
+    }
     *out = w->buffer.data;
     *out_size = w->buffer.size;
     w->buffer.data = NULL;

@@ -48,49 +48,54 @@ extension RenderCommand {
         let progress = Progress(total: source.count, quiet: output.quiet)
         defer { progress.finish() }
         var savedZ: [[Double]] = [], savedW: [[Float]] = []
-        var picture: Pictures.SeedsPicture?
-        if output.format == .png {
-            try Output.checkPixelBudget(model: model, count: source.count, scales: scaleIdx)
-            // Each image goes into the 8-bit picture as soon as it is rendered.
-            switch source {
-            case .seeds(let list):
-                picture = try Pictures.SeedsPicture(model: model, seeds: list, options: options, scales: output.scales)
-            case .z(_, let file), .w(_, let file):
-                picture = try Pictures.latentsPicture(model: model, file: file, count: source.count, options: options, scales: output.scales)
-            }
-        }
         let dir = output.out ?? "."
-        if output.format == .npy { try Output.makeDirectory(dir) }
-        try source.render(renderer, options: options) { i, scales, z, w in
-            if let z { savedZ.append(z) }
-            if let w { savedW.append(w) }
-            switch output.format {
-            case .npy:
-                let stem: String
-                if case .seeds(let s) = source { stem = "seed\(s[i])" } else { stem = "latent\(i)" }
-                try Output.writeNPY(scales: scales, indices: scaleIdx, model: model, directory: dir, stem: stem)
-            case .png:
-                try picture?.add(scales)
+        // Renders every vector into `picture` (PNG) or .npy files, then writes the latents when asked.
+        func renderAll(into picture: Pictures.SeedsPicture?) throws {
+            try source.render(renderer, options: options) { i, scales, z, w in
+                if let z { savedZ.append(z) }
+                if let w { savedW.append(w) }
+                switch output.format {
+                case .npy:
+                    let stem: String
+                    if case .seeds(let s) = source { stem = "seed\(s[i])" } else { stem = "latent\(i)" }
+                    try Output.writeNPY(scales: scales, indices: scaleIdx, model: model, directory: dir, stem: stem)
+                case .png:
+                    try picture?.add(scales)
+                }
+                progress.update(done: i + 1)
             }
-            progress.update(done: i + 1)
+            if let path = latentsOptions.saveLatents {
+                let npz = LatentsFile.npz(z: savedZ, w: savedW.isEmpty ? nil : savedW, layers: model.styleLayerCount, dlatentSize: model.dlatentSize)
+                try AtomicFile.write(npz, to: path)
+            }
         }
-        if let path = latentsOptions.saveLatents {
-            let npz = LatentsFile.npz(z: savedZ, w: savedW.isEmpty ? nil : savedW, layers: model.styleLayerCount, dlatentSize: model.dlatentSize)
-            try AtomicFile.write(npz, to: path)
-        }
-        switch (output.format, source) {
-        case (.npy, _):
+        switch output.format {
+        case .npy:
+            try Output.makeDirectory(dir)
+            try renderAll(into: nil)
             print(dir)
-        case (.png, .seeds(let list)):
-            let png = try picture!.finish()
-            let path = output.out ?? Output.defaultName(model: model, seeds: list, scales: output.scales)
-            try Output.writePNGBytes(png, to: path)
-            print(path)
-        case (.png, .z(_, let file)), (.png, .w(_, let file)):
-            let png = try picture!.finish()
-            let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-            let path = output.out ?? "\(model.name)-latents-\(stem).png"
-            try Output.writePNGBytes(png, to: path)
+        case .png:
+            try Output.checkPixelBudget(model: model, count: source.count, scales: scaleIdx)
+            let path: String
+            switch source {
+            case .seeds(let list): path = output.out ?? Output.defaultName(model: model, seeds: list, scales: output.scales)
+            case .z(_, let file), .w(_, let file):
+                let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+                path = output.out ?? "\(model.name)-latents-\(stem).png"
+            }
+            // Each image goes into the 8-bit picture as soon as it is rendered, and the PNG to the file as it is encoded.
+            try Output.streamPNG(to: path) { sink in
+                let picture: Pictures.SeedsPicture
+                switch source {
+                case .seeds(let list):
+                    picture = try Pictures.SeedsPicture(model: model, seeds: list, options: options, scales: output.scales, sink: sink)
+                case .z(_, let file), .w(_, let file):
+                    picture = try Pictures.latentsPicture(model: model, file: file, count: source.count, options: options,
+                                                          scales: output.scales, sink: sink)
+                }
+                try renderAll(into: picture)
+                try picture.finish()
+            }
             print(path)
         }
     }

@@ -102,18 +102,19 @@ public struct MixCommand: ParsableCommand {
         case .png:
             try Output.checkPixelBudget(model: model, count: (rowSeeds.count + 1) * (colSeeds.count + 1), scales: scaleIdx)
             let desc = preset == .figure ? "figure preset" : styles!
-            // Images go into the 8-bit figure as they are rendered (Pictures.MixPicture).
-            let picture = try Pictures.MixPicture(model: model, rows: rowSeeds, cols: colSeeds, styles: desc, options: opts,
-                                                  scales: output.scales)
-            try renderer.render(seeds: rowSeeds, options: opts) { r, s in try picture.addRow(r, s) }
-            try renderer.render(seeds: colSeeds, options: opts) { _, s in try picture.addColumn(s) }
-            try renderer.mix(rows: rowSeeds, cols: colSeeds, layersPerRow: layersPerRow, options: opts) { r, c, scales in
-                try picture.addCell(row: r, col: c, scales)
-                done += 1; progress.update(done: done)
-            }
             let path = output.out ?? "\(model.name)-mix-rows\(rowSeeds.count)-cols\(colSeeds.count)\(scaleIdx.count > 1 ? "-all" : "").png"
-            let png = try picture.finish()
-            try Output.writePNGBytes(png, to: path)
+            // Images go into the 8-bit figure as they are rendered (Pictures.MixPicture), the PNG to the file as it is encoded.
+            try Output.streamPNG(to: path) { sink in
+                let picture = try Pictures.MixPicture(model: model, rows: rowSeeds, cols: colSeeds, styles: desc, options: opts,
+                                                      scales: output.scales, sink: sink)
+                try renderer.render(seeds: rowSeeds, options: opts) { r, s in try picture.addRow(r, s) }
+                try renderer.render(seeds: colSeeds, options: opts) { _, s in try picture.addColumn(s) }
+                try renderer.mix(rows: rowSeeds, cols: colSeeds, layersPerRow: layersPerRow, options: opts) { r, c, scales in
+                    try picture.addCell(row: r, col: c, scales)
+                    done += 1; progress.update(done: done)
+                }
+                try picture.finish()
+            }
             print(path)
         }
     }

@@ -34,6 +34,13 @@ public enum Output {
         try AtomicFile.write(bytes, to: path)
     }
 
+    /// A picture streamed to `path` while `produce` renders and encodes it
+    /// (`AtomicFile.stream`: the path is checked first, the file appears whole
+    /// or not at all, and the PNG is never held in memory).
+    public static func streamPNG(to path: String, _ produce: (any ByteSink) throws -> Void) throws {
+        try AtomicFile.stream(to: path) { stream in try produce(stream) }
+    }
+
     public static func writeNPY(_ t: Tensor, to path: String) throws {
         try AtomicFile.write(NPY.encode(t), to: path)
     }

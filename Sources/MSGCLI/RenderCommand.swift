@@ -61,15 +61,16 @@ public struct RenderCommand: ParsableCommand {
         let options = try style.renderOptions(for: model)
 
         try Output.checkPixelBudget(model: model, count: list.count, scales: scaleIdx)
-        // Each image goes into the 8-bit picture as soon as it is rendered.
-        let picture = try Pictures.SeedsPicture(model: model, seeds: list, options: options, scales: output.scales)
-        try renderer.render(seeds: list, options: options) { i, scales in
-            try picture.add(scales)
-            progress.update(done: i + 1)
-        }
-        let png = try picture.finish()
         let path = output.out ?? Output.defaultName(model: model, seeds: list, scales: output.scales)
-        try Output.writePNGBytes(png, to: path)
+        // Each image goes into the 8-bit picture as soon as it is rendered, and the PNG to the file as it is encoded.
+        try Output.streamPNG(to: path) { sink in
+            let picture = try Pictures.SeedsPicture(model: model, seeds: list, options: options, scales: output.scales, sink: sink)
+            try renderer.render(seeds: list, options: options) { i, scales in
+                try picture.add(scales)
+                progress.update(done: i + 1)
+            }
+            try picture.finish()
+        }
         print(path)
     }
 }

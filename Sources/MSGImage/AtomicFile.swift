@@ -47,8 +47,123 @@ public enum AtomicFile {
             }
             // linkat could not name it (no /proc): write again through a named file.
         }
-        try writeNamed(bytes, target: target, directory: directory, name: name, reportAs: path, faults: faults)
+        try writeNamed(target: target, directory: directory, name: name, reportAs: path) { (fd) throws(ImageError) in
+            try fill(fd, bytes, path: path, keepMode: target.exists ? target.mode : nil, faults: faults)
+        }
         syncDirectory(dirPath)
+    }
+
+    // MARK: - Streaming
+
+    /// An output being written by `AtomicFile.stream`: bytes appended in order
+    /// go straight to the file that has no name yet. Not thread-safe.
+    public final class Stream: ByteSink {
+        private let fd: Int32
+        private let path: String
+        private let faults: Faults
+        private var paused = false
+        /// Bytes written so far.
+        public private(set) var count = 0
+
+        fileprivate init(fd: Int32, path: String, faults: Faults) { self.fd = fd; self.path = path; self.faults = faults }
+
+        /// Appends `bytes`; throws `fileWriteFailed` naming the output (disk full, I/O error).
+        public func write(_ bytes: UnsafeRawBufferPointer) throws(ImageError) {
+            var done = 0
+            while done < bytes.count {
+                var end = bytes.count
+                if let limit = faults.failAfterBytes {
+                    guard count < limit else {
+                        errno = EIO
+                        throw failure(path, "write (injected failure after \(limit) bytes)")
+                    }
+                    end = min(end, done + limit - count)
+                }
+                // MSG_GEN_TEST_WRITE_PAUSE: stop once the first bytes are down (subprocess kill tests).
+                let marker = paused ? nil : TestPause.marker
+                if marker != nil { end = min(end, done + max(1, (bytes.count - done) / 2)) }
+                let n = systemWrite(fd, bytes.baseAddress! + done, end - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw failure(path, "write")
+                }
+                done += n
+                count += n
+                if let marker { paused = true; TestPause.signalAndWait(marker) }
+            }
+        }
+
+        fileprivate func complete(keepMode: mode_t?) throws(ImageError) {
+            if let keepMode { guard fchmod(fd, keepMode) == 0 else { throw failure(path, "chmod") } }
+            guard fsync(fd) == 0 else { throw failure(path, "fsync") }
+        }
+    }
+
+    /// Writes the file at `path` as `produce` streams it (`Stream.write`), with
+    /// `write(_:to:)`'s guarantees: the target is checked against
+    /// `OutputTarget`'s rule before `produce` runs (a refused path fails before
+    /// any work), and the file appears whole, with its name, only after
+    /// `produce` returns; if `produce` throws (its own error is rethrown) or
+    /// the process dies, nothing is left. Memory: only what `produce` holds,
+    /// never the file's bytes. Used for pictures larger than memory should
+    /// hold twice (PNG grids, sheets, mixing figures: issue 22).
+    public static func stream(to path: String, _ produce: (Stream) throws -> Void) throws {
+        try stream(to: path, faults: .fromEnvironment, produce)
+    }
+
+    static func stream(to path: String, faults: Faults, _ produce: (Stream) throws -> Void) throws {
+        let target = try OutputTarget.resolve(path)
+        let (directory, name) = split(target.path)
+        let dirPath = directory ?? "."
+        let keepMode = target.exists ? target.mode : nil
+        if faults.useTmpFile, let fd = openUnnamed(in: dirPath, mode: target.mode, access: O_RDWR) {
+            defer { close(fd) }
+            let stream = Stream(fd: fd, path: path, faults: faults)
+            try produce(stream)
+            try stream.complete(keepMode: keepMode)
+            if try !publishUnnamed(fd, target: target, directory: directory, name: name, reportAs: path) {
+                // linkat could not name it (no /proc): copy the finished file to a named one.
+                try writeNamed(target: target, directory: directory, name: name, reportAs: path) { (named) throws(ImageError) in
+                    try copyContents(of: fd, count: stream.count, to: named, path: path)
+                    if let keepMode { guard fchmod(named, keepMode) == 0 else { throw failure(path, "chmod") } }
+                    guard fsync(named) == 0 else { throw failure(path, "fsync") }
+                }
+            }
+            syncDirectory(dirPath)
+            return
+        }
+        var produced: (any Error)?   // produce's own error, rethrown as it was
+        do {
+            try writeNamed(target: target, directory: directory, name: name, reportAs: path) { (fd) throws(ImageError) in
+                let stream = Stream(fd: fd, path: path, faults: faults)
+                do { try produce(stream) } catch {
+                    produced = error
+                    throw .fileWriteFailed(path: path, operation: "produce", reason: "\(error)")
+                }
+                try stream.complete(keepMode: keepMode)
+            }
+        } catch {
+            throw produced ?? error
+        }
+        syncDirectory(dirPath)
+    }
+
+    /// Copies the first `count` bytes of `source` (read with pread) to `dest`.
+    private static func copyContents(of source: Int32, count: Int, to dest: Int32, path: String) throws(ImageError) {
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var offset = 0
+        while offset < count {
+            let n = buffer.withUnsafeMutableBytes { pread(source, $0.baseAddress!, min($0.count, count - offset), off_t(offset)) }
+            if n < 0 { if errno == EINTR { continue }; throw failure(path, "read back") }
+            guard n > 0 else { errno = EIO; throw failure(path, "read back") }
+            var done = 0
+            while done < n {
+                let w = buffer.withUnsafeBytes { systemWrite(dest, $0.baseAddress! + done, n - done) }
+                if w < 0 { if errno == EINTR { continue }; throw failure(path, "write") }
+                done += w
+            }
+            offset += n
+        }
     }
 
     // MARK: - O_TMPFILE
@@ -104,8 +219,10 @@ public enum AtomicFile {
 
     // MARK: - Named temporary file (fallback)
 
-    private static func writeNamed(_ bytes: [UInt8], target: OutputTarget, directory: String?, name: String,
-                                   reportAs path: String, faults: Faults) throws(ImageError) {
+    /// A named temporary beside the target, filled by `fill`, closed and renamed
+    /// over the target; removed on every failure (and by `TemporaryFiles` on signals).
+    private static func writeNamed(target: OutputTarget, directory: String?, name: String, reportAs path: String,
+                                   fill: (Int32) throws(ImageError) -> Void) throws(ImageError) {
         let temporary = temporaryName(directory: directory, name: name)
         let token = TemporaryFiles.register(temporary)
         defer { TemporaryFiles.unregister(token) }
@@ -117,7 +234,7 @@ public enum AtomicFile {
             if !closed { close(fd) }
             if !renamed { unlink(temporary) }
         }
-        try fill(fd, bytes, path: path, keepMode: target.exists ? target.mode : nil, faults: faults)
+        try fill(fd)
         closed = true
         guard close(fd) == 0 else { throw failure(path, "close") }
         try replace(temporary: temporary, target: target.path, reportAs: path)

@@ -5,8 +5,9 @@ import MSGTensor
 /// band by band: once a row of cells is complete its pixel rows go to the
 /// encoder and the band is reused. Only one band (`width x (cellHeight +
 /// padding)` RGB) and the compressed output are held, never a float canvas or
-/// the whole 8-bit picture. The bytes equal `PNG.encode(Layout.grid(...))` of
-/// the same cells with the same settings.
+/// the whole 8-bit picture; with a `sink` (the output file, `AtomicFile.stream`)
+/// not even the output. The bytes equal `PNG.encode(Layout.grid(...))` of the
+/// same cells with the same settings.
 public final class GridWriter {
     public let geometry: GridGeometry
     private let background: (UInt8, UInt8, UInt8)
@@ -16,10 +17,11 @@ public final class GridWriter {
     private var cellsDone = 0
 
     public init(geometry: GridGeometry, background: (UInt8, UInt8, UInt8) = (0, 0, 0),
-                text: [(key: String, value: String)] = [], settings: PNGSettings = .pictures) throws(ImageError) {
+                text: [(key: String, value: String)] = [], settings: PNGSettings = .pictures,
+                sink: (any ByteSink)? = nil) throws(ImageError) {
         self.geometry = geometry
         self.background = background
-        png = try PNGWriter(width: geometry.width, height: geometry.height, text: text, settings: settings)
+        png = try PNGWriter(width: geometry.width, height: geometry.height, text: text, settings: settings, sink: sink)
         band = []
         resetBand()
     }
@@ -120,7 +122,8 @@ public final class GridWriter {
         resetBand()
     }
 
-    /// The PNG, after the last cell (throws if cells are missing).
+    /// The PNG, after the last cell (throws if cells are missing); empty when it went to the sink.
+    @discardableResult
     public func finish() throws(ImageError) -> [UInt8] {
         guard cellsDone == geometry.count else {
             throw .pngEncodingFailed("grid of \(geometry.count) cells finished after \(cellsDone)")

@@ -16,10 +16,13 @@ public enum PNG {
         try encode(image, text: text, settings: PNGSettings(compressionLevel: compressionLevel, filters: .adaptive, strategy: .default))
     }
 
-    /// The same with explicit encoder settings (`PNGSettings.pictures`: what msg-gen writes).
+    /// The same with explicit encoder settings (`PNGSettings.pictures`: what
+    /// msg-gen writes); with a `sink` the PNG goes there as it is made and the
+    /// result is empty.
+    @discardableResult
     public static func encode(_ image: RGBImage, text: [(key: String, value: String)] = [],
-                              settings: PNGSettings) throws(ImageError) -> [UInt8] {
-        let writer = try PNGWriter(width: image.width, height: image.height, text: text, settings: settings)
+                              settings: PNGSettings, sink: (any ByteSink)? = nil) throws(ImageError) -> [UInt8] {
+        let writer = try PNGWriter(width: image.width, height: image.height, text: text, settings: settings, sink: sink)
         try image.pixels.withUnsafeBufferPointer { (p) throws(ImageError) in
             try writer.write(rows: p.baseAddress!, count: image.height, stride: image.width * 3)
         }
@@ -144,18 +147,36 @@ public struct PNGSettings: Sendable, Equatable {
     public static let pictures = PNGSettings(compressionLevel: 1, filters: .adaptive, strategy: .rle)
 }
 
+/// Where a streamed file's bytes go, in order (`AtomicFile.Stream`: the output
+/// file itself, written under a temporary identity).
+public protocol ByteSink: AnyObject {
+    /// Appends `bytes`; throws naming what failed (a full disk, an I/O error).
+    func write(_ bytes: UnsafeRawBufferPointer) throws(ImageError)
+}
+
 /// A PNG encoder fed rows top to bottom as they are ready (libpng's row API):
 /// it holds the compressed output and libpng's one-row filter state, never
-/// the whole picture. Not thread-safe.
+/// the whole picture; with a sink, not even the output (pieces of about
+/// 1 MiB, `MSG_PNG_SINK_CHUNK`, go on as they fill). Not thread-safe.
 public final class PNGWriter {
     public let width: Int
     public let height: Int
     public private(set) var rowsWritten = 0
     private var writer: OpaquePointer?
+    private let sinkBox: SinkBox?
+
+    /// Holds the sink for the C callback and the error it threw, if any.
+    private final class SinkBox {
+        let sink: any ByteSink
+        var error: ImageError?
+        init(_ sink: any ByteSink) { self.sink = sink }
+    }
 
     /// Text chunks as in `PNG.encode`. Throws for a size PNG cannot hold, a bad
-    /// keyword or value, or settings outside zlib's ranges.
-    public init(width: Int, height: Int, text: [(key: String, value: String)] = [], settings: PNGSettings = .pictures) throws(ImageError) {
+    /// keyword or value, or settings outside zlib's ranges. `sink`: where the
+    /// PNG goes as it is made (`finish` then returns nothing); nil keeps it in memory.
+    public init(width: Int, height: Int, text: [(key: String, value: String)] = [], settings: PNGSettings = .pictures,
+                sink: (any ByteSink)? = nil) throws(ImageError) {
         guard (1...Int(Int32.max)).contains(width), (1...Int(Int32.max)).contains(height) else {
             throw .invalidImageSize(width: width, height: height)
         }
@@ -187,7 +208,23 @@ public final class PNGWriter {
         }
         guard status == 0, let created else { throw .pngEncodingFailed(PNG.cString(message)) }
         writer = created
+        sinkBox = sink.map(SinkBox.init)
+        if let sinkBox {
+            msg_png_writer_set_sink(created, { context, bytes, size in
+                let box = Unmanaged<SinkBox>.fromOpaque(context!).takeUnretainedValue()
+                do throws(ImageError) {
+                    try box.sink.write(UnsafeRawBufferPointer(start: bytes, count: size))
+                    return 0
+                } catch {
+                    box.error = error
+                    return 1
+                }
+            }, Unmanaged.passUnretained(sinkBox).toOpaque())
+        }
     }
+
+    /// The sink's own error when the C side failed because of it, else libpng's message.
+    private func failure(_ message: [CChar]) -> ImageError { sinkBox?.error ?? .pngEncodingFailed(PNG.cString(message)) }
 
     deinit { msg_png_writer_free(writer) }
 
@@ -198,19 +235,20 @@ public final class PNGWriter {
         }
         var message = [CChar](repeating: 0, count: 512)
         guard msg_png_writer_rows(writer, rows, UInt32(count), stride, &message, message.count) == 0 else {
-            throw .pngEncodingFailed(PNG.cString(message))
+            throw failure(message)
         }
         rowsWritten += count
     }
 
-    /// The PNG, once every row is written.
+    /// The PNG, once every row is written (empty when it went to a sink).
+    @discardableResult
     public func finish() throws(ImageError) -> [UInt8] {
         var out: UnsafeMutablePointer<UInt8>?
         var size = 0
         var message = [CChar](repeating: 0, count: 512)
-        guard msg_png_writer_finish(writer, &out, &size, &message, message.count) == 0, let out else {
-            throw .pngEncodingFailed(PNG.cString(message))
-        }
+        guard msg_png_writer_finish(writer, &out, &size, &message, message.count) == 0 else { throw failure(message) }
+        if sinkBox != nil { return [] }
+        guard let out else { throw .pngEncodingFailed(PNG.cString(message)) }
         defer { msg_png_free(out) }
         return Array(UnsafeBufferPointer(start: out, count: size))
     }

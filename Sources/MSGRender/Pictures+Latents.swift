@@ -6,10 +6,10 @@ extension Pictures {
     /// file, laid out as `SeedsPicture` lays out seeds, with a `Latents` text
     /// chunk naming the file instead of `Seeds`. Feed it with `add` in order.
     public static func latentsPicture(model: Model, file: String, count: Int, options: RenderOptions,
-                                      scales: ScaleSelection) throws -> SeedsPicture {
+                                      scales: ScaleSelection, sink: (any ByteSink)? = nil) throws -> SeedsPicture {
         var meta = ImageMetadata(model: model, seeds: [], options: options, scales: scales,
                                  extra: [("Latents", "\(file), \(count) vectors")])
         meta.pngText.removeAll { $0.key == "Seeds" }
-        return try SeedsPicture(model: model, count: count, scales: scales, metadata: meta)
+        return try SeedsPicture(model: model, count: count, scales: scales, metadata: meta, sink: sink)
     }
 }

@@ -37,16 +37,20 @@ public enum Pictures {
         private let scaleIndices: [Int]
         private let writer: GridWriter
 
-        public convenience init(model: Model, seeds: [UInt32], options: RenderOptions, scales: ScaleSelection) throws {
+        /// `sink`: where the PNG goes as it is encoded (the CLI's output file,
+        /// `AtomicFile.stream`); nil keeps it for `finish` (the server's response).
+        public convenience init(model: Model, seeds: [UInt32], options: RenderOptions, scales: ScaleSelection,
+                                sink: (any ByteSink)? = nil) throws {
             try self.init(model: model, count: seeds.count, scales: scales,
-                          metadata: ImageMetadata(model: model, seeds: seeds, options: options, scales: scales))
+                          metadata: ImageMetadata(model: model, seeds: seeds, options: options, scales: scales), sink: sink)
         }
 
         /// `count` images laid out as seeds are, with the given PNG text (latents files: `latentsPicture`).
-        public init(model: Model, count: Int, scales: ScaleSelection, metadata: ImageMetadata) throws {
+        public init(model: Model, count: Int, scales: ScaleSelection, metadata: ImageMetadata,
+                    sink: (any ByteSink)? = nil) throws {
             scaleIndices = try scales.indices(in: model)
             geometry = Pictures.seedsGeometry(model: model, count: count, scaleIndices: scaleIndices)
-            writer = try GridWriter(geometry: geometry, text: metadata.pngText, settings: .pictures)
+            writer = try GridWriter(geometry: geometry, text: metadata.pngText, settings: .pictures, sink: sink)
         }
 
         /// The next seed's generator output (`[3, R, R]` per scale, 4x4 first).
@@ -54,6 +58,8 @@ public enum Pictures {
             for s in scaleIndices { try writer.add(chw: outputs[s]) }
         }
 
+        /// The PNG (empty when it went to the sink).
+        @discardableResult
         public func finish() throws -> [UInt8] { try writer.finish() }
     }
 
@@ -107,13 +113,16 @@ public enum Pictures {
         private let rowCount: Int, colCount: Int
         private let meta: ImageMetadata
         private let writer: GridWriter?
+        private let sink: (any ByteSink)?
         private var rowImages: [Int: [RGBImage]] = [:]
         private var colImages: [[RGBImage]] = []
         private var cells: [[[RGBImage]]]
         private var nextCell = 0
 
+        /// `sink` as for `SeedsPicture`.
         public init(model: Model, rows: [UInt32], cols: [UInt32], styles: String, options: RenderOptions,
-                    scales: ScaleSelection) throws {
+                    scales: ScaleSelection, sink: (any ByteSink)? = nil) throws {
+            self.sink = sink
             scaleIndices = try scales.indices(in: model)
             resolutions = scaleIndices.map { model.resolutions[$0] }
             rowCount = rows.count
@@ -126,7 +135,7 @@ public enum Pictures {
                 let side = resolutions[0]
                 let g = GridGeometry(count: (rows.count + 1) * (cols.count + 1), cellWidth: side, cellHeight: side,
                                      columns: cols.count + 1)
-                writer = try GridWriter(geometry: g, text: meta.pngText, settings: .pictures)
+                writer = try GridWriter(geometry: g, text: meta.pngText, settings: .pictures, sink: sink)
                 try writer!.add(RGBImage(width: side, height: side, fill: (0, 0, 0)))   // the empty corner
             } else {
                 writer = nil
@@ -155,11 +164,13 @@ public enum Pictures {
             try writer.add(chw: outputs[scaleIndices[0]])
         }
 
+        /// The PNG (empty when it went to the sink).
+        @discardableResult
         public func finish() throws -> [UInt8] {
             if let writer { return try writer.finish() }
             let picture = Pictures.mixFigure(rowImages: (0..<rowCount).map { rowImages[$0]! }, colImages: colImages,
                                              cells: cells, resolutions: resolutions)
-            return try PNG.encode(picture, text: meta.pngText, settings: .pictures)
+            return try PNG.encode(picture, text: meta.pngText, settings: .pictures, sink: sink)
         }
     }
 

@@ -159,6 +159,97 @@ import Glibc
         #expect(TemporaryFiles.count(under: s.path + "/") == 0)
     }
 
+    // MARK: - Streaming (AtomicFile.stream: pictures written as they are encoded)
+
+    struct Boom: Error {}
+
+    /// A streamed file appears whole with its name only at the end, replacing
+    /// the old one with its permission bits; until then neither it nor a
+    /// temporary is visible, with and without O_TMPFILE.
+    @Test(arguments: strategies)
+    func streamAppearsWholeAtTheEnd(_ tmpfile: Bool) throws {
+        let s = try Scratch()
+        try AtomicFile.write([9], to: s.at("pic.png"))
+        chmod(s.at("pic.png"), 0o600)
+        let piece = [UInt8](repeating: 7, count: 3 << 19)
+        try AtomicFile.stream(to: s.at("pic.png"), faults: .init(useTmpFile: tmpfile)) { stream in
+            for _ in 0..<3 {
+                try piece.withUnsafeBytes { try stream.write($0) }
+                #expect(s.contents("pic.png") == [9], "the old file stays until the stream completes")
+                #expect(s.listing == ["pic.png"] || !tmpfile, "O_TMPFILE: nothing named while writing")
+            }
+            #expect(stream.count == 3 * piece.count)
+        }
+        #expect(s.contents("pic.png") == piece + piece + piece)
+        #expect(s.listing == ["pic.png"])
+        var st = stat()
+        #expect(stat(s.at("pic.png"), &st) == 0 && st.st_mode & 0o777 == 0o600)
+        #expect(TemporaryFiles.count(under: s.path + "/") == 0)
+    }
+
+    /// The producer's own error comes back unchanged, and a failed write
+    /// (injected after some bytes) fails the stream: either way the old file
+    /// stays whole and nothing else is left.
+    @Test(arguments: strategies)
+    func streamFailureLeavesTheOldFile(_ tmpfile: Bool) throws {
+        let s = try Scratch()
+        try AtomicFile.write([1, 2, 3], to: s.at("old.png"))
+        let piece = [UInt8](repeating: 5, count: 1 << 16)
+        #expect(throws: Boom.self) {
+            try AtomicFile.stream(to: s.at("old.png"), faults: .init(useTmpFile: tmpfile)) { stream in
+                try piece.withUnsafeBytes { try stream.write($0) }
+                throw Boom()
+            }
+        }
+        #expect(throws: ImageError.self) {
+            try AtomicFile.stream(to: s.at("old.png"), faults: .init(failAfterBytes: 100_000, useTmpFile: tmpfile)) { stream in
+                for _ in 0..<4 { try piece.withUnsafeBytes { try stream.write($0) } }
+            }
+        }
+        #expect(throws: Boom.self) {
+            try AtomicFile.stream(to: s.at("new.png"), faults: .init(useTmpFile: tmpfile)) { _ in throw Boom() }
+        }
+        #expect(s.contents("old.png") == [1, 2, 3])
+        #expect(s.listing == ["old.png"])
+        #expect(TemporaryFiles.count(under: s.path + "/") == 0)
+    }
+
+    /// A path the rule refuses is refused before the producer runs (no render
+    /// is wasted on an output that cannot be written).
+    @Test func streamRefusesBeforeProducing() throws {
+        let s = try Scratch()
+        try FileManager.default.createDirectory(atPath: s.at("dir"), withIntermediateDirectories: false)
+        var ran = false
+        #expect(Self.refusal { try AtomicFile.stream(to: s.at("dir")) { _ in ran = true } }?.contains("a directory") == true)
+        #expect(!ran)
+    }
+
+    /// A PNG streamed through a sink has the bytes of the one kept in memory,
+    /// and a sink's error fails the encoder with that error.
+    @Test func pngThroughASinkEqualsInMemory() throws {
+        let side = 700   // about 1.4 MB of noise: more than one sink chunk
+        var rng = SystemRandomNumberGenerator()
+        let image = RGBImage(width: side, height: side, pixels: (0..<(side * side * 3)).map { _ in UInt8.random(in: 0...255, using: &rng) })
+        let want = try PNG.encode(image, text: [("Seeds", "1")], settings: .pictures)
+        final class Collect: ByteSink {
+            var bytes: [UInt8] = [], calls = 0, failAfter = Int.max
+            func write(_ b: UnsafeRawBufferPointer) throws(ImageError) {
+                calls += 1
+                guard calls <= failAfter else { throw .fileWriteFailed(path: "sink", operation: "write", reason: "full") }
+                bytes += b
+            }
+        }
+        let sink = Collect()
+        #expect(try PNG.encode(image, text: [("Seeds", "1")], settings: .pictures, sink: sink).isEmpty)
+        #expect(sink.bytes == want)
+        #expect(sink.calls >= 2)
+        let failing = Collect()
+        failing.failAfter = 1
+        #expect(throws: ImageError.fileWriteFailed(path: "sink", operation: "write", reason: "full")) {
+            try PNG.encode(image, settings: .pictures, sink: failing)
+        }
+    }
+
     @Test func outputDirectoriesFollowTheRule() throws {
         let s = try Scratch()
         try FileManager.default.createDirectory(atPath: s.at("raw"), withIntermediateDirectories: false)

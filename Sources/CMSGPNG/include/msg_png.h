@@ -42,7 +42,18 @@ int msg_png_writer_create(uint32_t width, uint32_t height,
 int msg_png_writer_rows(msg_png_writer *writer, const uint8_t *rows, uint32_t count, size_t stride,
                         char *err, size_t err_capacity);
 
-/* After the last row: the PNG as a malloc'd buffer (free with msg_png_free). */
+/* Where the PNG goes instead of memory: called with the next bytes of the
+ * file, in order, in pieces of about MSG_PNG_SINK_CHUNK bytes; returns 0, or
+ * nonzero to fail the writer (the call in progress then reports "output sink
+ * failed"). Set it right after create (the header is passed on at the first
+ * flush); finish then hands it the rest and returns out = NULL with out_size
+ * the file's total size. Only one chunk of output is ever held. */
+typedef int (*msg_png_sink)(void *context, const uint8_t *bytes, size_t size);
+#define MSG_PNG_SINK_CHUNK (1u << 20)
+void msg_png_writer_set_sink(msg_png_writer *writer, msg_png_sink sink, void *context);
+
+/* After the last row: the PNG as a malloc'd buffer (free with msg_png_free),
+ * or with a sink set, out NULL and the total bytes sent. */
 int msg_png_writer_finish(msg_png_writer *writer, uint8_t **out, size_t *out_size,
                           char *err, size_t err_capacity);
 
