@@ -256,7 +256,7 @@ func upConvTileSizeFollowsWeightBytes(_ c: (cin: Int, cout: Int, size: Int, larg
     #expect(!wg.smallWeights)
     let one = wg.bandFloats(h: size, w: size, batch: 1, workers: 2)
     let eight = wg.bandFloats(h: size, w: size, batch: 8, workers: 2)
-    #expect(one.v + one.m == 16 * 64 * (cin + cout))
+    #expect(one.v + one.m == 16 * (64 * (cin + cout) + 2 * Winograd.planePad))
     #expect(eight.v + eight.m <= max(Winograd.sharedBandFloats, one.v + one.m))
     #expect(wg.bandLayout(h: size, w: size).imagesPerBand == 2)
 
