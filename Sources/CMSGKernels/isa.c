@@ -61,3 +61,5 @@ int msg_kernels_isa(void) {
     }
     return isa;
 }
+
+long msg_next_item(long *counter) { return __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED); }

@@ -30,6 +30,10 @@ int msg_kernels_isa_parse(const char *name);
 /* The name of an ISA, as msg_kernels_isa_parse reads it. */
 const char *msg_kernels_isa_name(int isa);
 
+/* *counter += 1, atomically (relaxed); returns the value before. The work
+ * queue of MSGKernels.Workers (Swift's Atomic needs macOS 15). */
+long msg_next_item(long *counter);
+
 /* Direct cross-correlation on an NHWC image x [h, w, cin] with packed weights
  * wt [kh * kw * cin, cout] (row (ty * kw + tx) * cin + ci): for output pixels
  * (y, xo), y in [r0, r1), xo in [0, w), writes y_out[((y - r0) * w + xo) * cout + co]
