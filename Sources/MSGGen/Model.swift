@@ -150,6 +150,9 @@ public final class Renderer {
         self.batch = max(1, batch)
         self.threads = max(1, threads)
         self.perImageFloats = max(1, perImageFloats)
+        // The engine runs its own workers; OpenBLAS (the to-RGB projections inside
+        // them, the mapping network) stays on the calling thread (BLAS.setThreads).
+        BLAS.setThreads(1)
     }
 
     /// The buffers a pass of `images` images plans (what `forward` allocates

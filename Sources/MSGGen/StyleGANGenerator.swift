@@ -357,7 +357,6 @@ public final class StyleGANGenerator: @unchecked Sendable {
                 }
             }
         }
-        BLAS.setThreads(threads)
         }
 
         var x = ws.act[0].pointer, y = ws.act[1].pointer

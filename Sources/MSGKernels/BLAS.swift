@@ -100,8 +100,12 @@ public enum BLAS {
 
     // MARK: - Threads
 
-    /// Threads OpenBLAS may use inside one call. The engine sets 1 while it runs
-    /// its own workers, and its thread count while a layer is too small to split.
+    /// Threads OpenBLAS may use inside one call. The engine keeps 1 (Renderer):
+    /// its calls are small (to-RGB projections inside its own workers, the
+    /// mapping network), and after a threaded call OpenBLAS's idle threads spin
+    /// in sched_yield for a while, which took 13% of the samples of a StyleGAN
+    /// 256 pass on 2 cores (perf) while the engine's workers needed them.
+    /// `bench` raises it only to measure the SGEMM peak.
     public static func setThreads(_ n: Int) {
         openblas_set_num_threads(Int32(max(1, n)))
     }
