@@ -18,7 +18,7 @@
 #include <sched.h>
 
 #define MSG_POOL_MAX 64
-#define MSG_POOL_SPINS 20000   /* pause loops before sleeping: tens of microseconds */
+#define MSG_POOL_SPINS 2000    /* pause loops before sleeping: some 30 microseconds */
 
 #if defined(__x86_64__) || defined(__i386__)
 #define pool_pause() __builtin_ia32_pause()
