@@ -48,7 +48,11 @@ def main():
     tensors = G.export_tensors()
     res = G.resolution
     short = "progan" if family == "msg-progan" else "stylegan"
-    recipe = (f"MSG-GAN recipe, trained from scratch with msg-gen tools/train: {family} generator; "
+    init = args.get("init_from")
+    start = (f"continued with msg-gen tools/train from the generator of {init['name']} ({init['file']}; a fresh "
+             f"discriminator and optimisers). Its own recipe: [{init['source']}] This run: " if init else
+             "trained from scratch with msg-gen tools/train: ")
+    recipe = (f"MSG-GAN recipe, {start}{family} generator; "
               f"multi-scale discriminator on every scale (phi_cat combine, MinibatchStdDev); "
               f"loss {args['loss']}" + (f" (R1 gamma {args['r1_gamma']})" if args['loss'] == 'ns-r1' else "") +
               f"; Adam lr {args['lr']} betas (0, 0.99), batch {args['batch']}; mirror"
@@ -56,7 +60,7 @@ def main():
               + (f"; style mixing p={args['mix_prob']}" if family == "msg-stylegan" else "")
               + f"; EMA generator (half-life {args['ema_kimg']} kimg). "
               f"{ck['nimg']:,} real images shown ({ck['nimg'] / 1000:.1f} kimg) in {ck['wall_s'] / 60:.1f} min "
-              f"on {ck.get('device', 'cpu')}.")
+              f"on {ck.get('device', 'cpu')}" + (" (bf16 autocast)" if args.get("bf16") else "") + ".")
     meta = {
         "msg-gen.format": "1",
         "msg-gen.family": family,

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "reference"))
 from models import MSGDiscriminator, ProGANGenerator, StyleGANGenerator  # noqa: E402
 
 
@@ -115,6 +116,30 @@ def default_d_widths(a, G):
     return G.cfg["fmap_base"], G.cfg["fmap_max"]
 
 
+def load_init_g(a):
+    """Reads an exported file (FORMAT.md) for --init-g: sets the generator's architecture arguments from its
+    `msg-gen.config`, records where the run started from (`a.init_from`: name and recipe, for export.py), and
+    returns the tensors for `load_tensors`. Exits naming the problem if the file's family or resolution differ."""
+    from safetensors_io import load_file
+    tensors, meta, _ = load_file(a.init_g, as_float32=True)
+    family = {"msg-progan": "progan", "msg-stylegan": "stylegan"}.get(meta.get("msg-gen.family"))
+    if family != a.family:
+        sys.exit(f"--init-g {a.init_g}: family {meta.get('msg-gen.family')!r}, --family is {a.family}")
+    cfg = json.loads(meta["msg-gen.config"])
+    if family == "progan":
+        res, a.latent = 2 ** (cfg["depth"] + 1), cfg["latent_size"]
+    else:
+        res = cfg["resolution"]
+        a.latent, a.dlatent, a.mapping_layers = cfg["latent_size"], cfg["dlatent_size"], cfg["mapping_layers"]
+        a.mapping_fmaps, a.fmap_base, a.fmap_max = cfg["mapping_fmaps"], cfg["fmap_base"], cfg["fmap_max"]
+        a.psi, a.cutoff = cfg["truncation_psi"], cfg["truncation_cutoff"]
+    if res != a.res:
+        sys.exit(f"--init-g {a.init_g}: {res}px, --res is {a.res}")
+    a.init_from = {"file": os.path.basename(a.init_g), "name": meta.get("msg-gen.name", ""),
+                   "source": meta.get("msg-gen.source", "")}
+    return tensors
+
+
 def save_grid(path, outs, nrow):
     from PIL import Image
     R = outs[-1].shape[-1]
@@ -172,6 +197,12 @@ def parse():
     ap.add_argument("--log-every", type=int, default=20, help="iterations per CSV row")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--resume", action="store_true", help="continue runs/<name>/checkpoint.pt (architecture from there)")
+    ap.add_argument("--d-warmup-kimg", type=float, default=0.0,
+                    help="with --init-g: train only the discriminator for this many thousand images first (the "
+                         "generator and its EMA stay as loaded), so a fresh D does not shock a trained G")
+    ap.add_argument("--init-g", default=None, metavar="FILE",
+                    help="warm start: generator and EMA generator from an exported msg-gen file (architecture "
+                         "from its config; the discriminator and optimisers start fresh)")
     return ap.parse_args()
 
 
@@ -196,6 +227,9 @@ def main():
         a.__dict__.update(keep)
     elif os.path.exists(ckpt_path):
         sys.exit(f"{ckpt_path} exists: pass --resume to continue it, or choose another --name")
+    init = None
+    if a.init_g and not a.resume:
+        init = load_init_g(a)
     if a.latent is None:
         a.latent = 128
     torch.manual_seed(a.seed)
@@ -207,6 +241,8 @@ def main():
         a.d_fmap_base, a.d_fmap_max = a.d_fmap_base or b, a.d_fmap_max or m
     D = MSGDiscriminator(a.res, a.d_fmap_base, a.d_fmap_max).to(dev)
     G_ema = build_generator(a).to(dev).eval()
+    if init is not None:
+        G.load_tensors(init)
     G_ema.load_state_dict(G.state_dict())
     for p in G_ema.parameters():
         p.requires_grad_(False)
@@ -299,6 +335,15 @@ def main():
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         opt_d.step()
+        if nimg < a.d_warmup_kimg * 1000:   # D warm-up: no G step, no EMA update
+            nimg += a.batch
+            it += 1
+            acc["d"] += loss_d.item(); acc["r1"] += float(r1)
+            acc["dr"] += d_real.mean().item(); acc["df"] += d_fake.mean().item(); acc["n"] += 1
+            if it % a.log_every == 0:
+                print(f"it {it} kimg {nimg / 1000:.2f} D warm-up: D {acc['d'] / acc['n']:.3f}", flush=True)
+                acc = {k: 0.0 for k in acc}; acc["n"] = 0
+            continue
         # ---- G step
         G.requires_grad_(True); D.requires_grad_(False)
         with amp:
