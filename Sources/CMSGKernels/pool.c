@@ -48,6 +48,19 @@ typedef struct {
 
 static msg_pool pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER};
 
+/* A child of fork() has none of the pool's threads: start over (msg-gen only
+ * execs itself, but a host program embedding the engine might fork). */
+static void pool_after_fork_child(void) {
+    pthread_mutex_init(&pool.lock, NULL);
+    pthread_cond_init(&pool.wake, NULL);
+    pthread_cond_init(&pool.finished, NULL);
+    pool.busy = 0;
+    pool.threads = 0;
+    pool.active = 0;
+}
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+static void pool_register_fork(void) { pthread_atfork(NULL, NULL, pool_after_fork_child); }
+
 static void run_items(int worker) {
     for (;;) {
         long i = __atomic_fetch_add(&pool.next, 1, __ATOMIC_RELAXED);
@@ -86,6 +99,7 @@ static void *pool_thread(void *arg) {
 int msg_pool_run(long items, int workers, msg_pool_fn fn, void *context) {
     if (workers < 2 || items < 2) return 0;
     if (workers > MSG_POOL_MAX) workers = MSG_POOL_MAX;
+    pthread_once(&pool_once, pool_register_fork);
     if (__atomic_exchange_n(&pool.busy, 1, __ATOMIC_ACQUIRE)) return 0;
     pthread_mutex_lock(&pool.lock);
     while (pool.threads < workers - 1) {
