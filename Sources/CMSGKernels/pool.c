@@ -15,9 +15,11 @@
  * concurrentPerform). */
 #include "msg_kernels.h"
 #include <pthread.h>
+#include <stdint.h>
 #include <sched.h>
 
 #define MSG_POOL_MAX 64
+_Static_assert(sizeof(uintptr_t) >= 8, "pool_thread's argument packs a 56-bit generation");
 #define MSG_POOL_SPINS 2000    /* pause loops before sleeping: some 30 microseconds */
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -69,9 +71,12 @@ static void run_items(int worker) {
     }
 }
 
+/* arg: (generation at creation << 8) | worker. A thread started for a loop
+ * must wait for that loop's generation, not take the last finished one for
+ * a new loop (it would acknowledge a loop that counted on it twice). */
 static void *pool_thread(void *arg) {
-    int worker = (int)(long)arg;
-    unsigned long seen = 0;
+    int worker = (int)((uintptr_t)arg & 0xff);
+    unsigned long seen = (unsigned long)((uintptr_t)arg >> 8);
     for (;;) {
         /* Wait for a loop this worker takes part in: spin, then sleep. */
         unsigned long g;
@@ -107,7 +112,8 @@ int msg_pool_run(long items, int workers, msg_pool_fn fn, void *context) {
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setstacksize(&attr, 8 << 20);
-        int ok = pthread_create(&t, &attr, pool_thread, (void *)(long)(pool.threads + 1)) == 0;
+        uintptr_t arg = ((uintptr_t)pool.generation << 8) | (uintptr_t)(pool.threads + 1);
+        int ok = pthread_create(&t, &attr, pool_thread, (void *)arg) == 0;
         pthread_attr_destroy(&attr);
         if (!ok) break;
         pthread_detach(t);

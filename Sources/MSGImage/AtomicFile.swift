@@ -62,6 +62,8 @@ public enum AtomicFile {
         private let path: String
         private let faults: Faults
         private var paused = false
+        /// Set when `stream` returns: the descriptor is closed (and may be reused).
+        fileprivate var ended = false
         /// Bytes written so far.
         public private(set) var count = 0
 
@@ -69,6 +71,7 @@ public enum AtomicFile {
 
         /// Appends `bytes`; throws `fileWriteFailed` naming the output (disk full, I/O error).
         public func write(_ bytes: UnsafeRawBufferPointer) throws(ImageError) {
+            guard !ended else { throw .fileWriteFailed(path: path, operation: "write", reason: "the stream has ended") }
             var done = 0
             while done < bytes.count {
                 var end = bytes.count
@@ -117,8 +120,8 @@ public enum AtomicFile {
         let dirPath = directory ?? "."
         let keepMode = target.exists ? target.mode : nil
         if faults.useTmpFile, let fd = openUnnamed(in: dirPath, mode: target.mode, access: O_RDWR) {
-            defer { close(fd) }
             let stream = Stream(fd: fd, path: path, faults: faults)
+            defer { stream.ended = true; close(fd) }
             try produce(stream)
             try stream.complete(keepMode: keepMode)
             if try !publishUnnamed(fd, target: target, directory: directory, name: name, reportAs: path) {
@@ -136,6 +139,7 @@ public enum AtomicFile {
         do {
             try writeNamed(target: target, directory: directory, name: name, reportAs: path) { (fd) throws(ImageError) in
                 let stream = Stream(fd: fd, path: path, faults: faults)
+                defer { stream.ended = true }
                 do { try produce(stream) } catch {
                     produced = error
                     throw .fileWriteFailed(path: path, operation: "produce", reason: "\(error)")

@@ -182,6 +182,11 @@ import Glibc
         }
         #expect(s.contents("pic.png") == piece + piece + piece)
         #expect(s.listing == ["pic.png"])
+        // A stream kept past its end cannot write (its descriptor is closed and may be reused).
+        var kept: AtomicFile.Stream?
+        try AtomicFile.stream(to: s.at("other.png"), faults: .init(useTmpFile: tmpfile)) { kept = $0 }
+        #expect(throws: ImageError.self) { try piece.withUnsafeBytes { try kept!.write($0) } }
+        try FileManager.default.removeItem(atPath: s.at("other.png"))
         var st = stat()
         #expect(stat(s.at("pic.png"), &st) == 0 && st.st_mode & 0o777 == 0o600)
         #expect(TemporaryFiles.count(under: s.path + "/") == 0)
