@@ -185,8 +185,13 @@ import Glibc
         // A stream kept past its end cannot write (its descriptor is closed and may be reused).
         var kept: AtomicFile.Stream?
         try AtomicFile.stream(to: s.at("other.png"), faults: .init(useTmpFile: tmpfile)) { kept = $0 }
+        let bystander = open(s.at("bystander"), O_RDWR | O_CREAT, 0o644)   // likely takes the freed descriptor
+        defer { close(bystander) }
         #expect(throws: ImageError.self) { try piece.withUnsafeBytes { try kept!.write($0) } }
+        var bst = stat()
+        #expect(fstat(bystander, &bst) == 0 && bst.st_size == 0, "nothing written into another file")
         try FileManager.default.removeItem(atPath: s.at("other.png"))
+        try FileManager.default.removeItem(atPath: s.at("bystander"))
         var st = stat()
         #expect(stat(s.at("pic.png"), &st) == 0 && st.st_mode & 0o777 == 0o600)
         #expect(TemporaryFiles.count(under: s.path + "/") == 0)
