@@ -2,10 +2,10 @@ import Foundation
 import Testing
 @testable import MSGKernels
 
-/// The engine's parallel loops (Workers, CMSGKernels/pool.c): every item runs
-/// exactly once with a worker index in range, whatever the item and worker
-/// counts, when several threads start loops at once (all but one fall back
-/// to concurrentPerform), and when a loop starts inside an item.
+/// The engine's parallel loops (Workers: a dynamic schedule over
+/// concurrentPerform): every item runs exactly once with a worker index in
+/// range, whatever the item and worker counts, when several threads start
+/// loops at once, and when a loop starts inside an item.
 @Suite struct WorkersTests {
     final class Counts: @unchecked Sendable {
         let lock = NSLock()

@@ -34,15 +34,6 @@ const char *msg_kernels_isa_name(int isa);
  * queue of MSGKernels.Workers (Swift's Atomic needs macOS 15). */
 long msg_next_item(long *counter);
 
-/* Runs fn(context, item, worker) for item 0 ..< items on `workers` threads of
- * the engine's persistent pool, the caller being worker 0 (pool.c): items go
- * to whichever worker is free; returns when all are done. Returns 0 without
- * running anything when the pool is already running a loop (a concurrent or
- * nested caller) or no thread could be started: the caller runs the loop
- * another way. */
-typedef void (*msg_pool_fn)(void *context, long item, int worker);
-int msg_pool_run(long items, int workers, msg_pool_fn fn, void *context);
-
 /* Direct cross-correlation on an NHWC image x [h, w, cin] with packed weights
  * wt [kh * kw * cin, cout] (row (ty * kw + tx) * cin + ci): for output pixels
  * (y, xo), y in [r0, r1), xo in [0, w), writes y_out[((y - r0) * w + xo) * cout + co]
