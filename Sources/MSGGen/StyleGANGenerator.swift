@@ -289,7 +289,7 @@ public final class StyleGANGenerator: @unchecked Sendable {
             scratch = ConvScratch(workers: plan.threads, needs: plan.scratch)
             slotsPerLayer = g.layers.indices.map { g.statSlots(layer: $0) }
             channels = g.layers.map(\.channels)
-            maxChannels = g.layers.map(\.channels).max() ?? 0
+            maxChannels = channels.max() ?? 0
             stats = .allocate(capacity: max(g.statFloats(images: n, perImageFrom: plan.perImageFrom), 1))
             scale = AlignedBuffer(count: n * maxChannels)
             shift = AlignedBuffer(count: n * maxChannels)
