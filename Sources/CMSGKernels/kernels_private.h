@@ -14,6 +14,27 @@
 #include <arm_neon.h>
 #define MSG_ARM64 1
 #endif
+#include <stdint.h>
+
+/* float -> bf16, to nearest with ties to even (VCVTNEPS2BF16's rounding);
+ * NaN stays NaN (quieted). */
+static inline uint16_t msg_bf16_round(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40);
+    u += 0x7fffu + ((u >> 16) & 1);
+    return (uint16_t)(u >> 16);
+}
+/* bf16 -> float (exact). */
+static inline float msg_bf16_float(uint16_t b) {
+    uint32_t u = (uint32_t)b << 16;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+/* 1 when the bf16 kernels' vector bodies run for `isa` (AVX-512 on a CPU with
+ * AVX512-BF16), else 0 (their portable twins run). */
+int msg_bf16_vector(int isa);
 
 /* `isa` when this CPU runs it, else MSG_ISA_PORTABLE (never an instruction
  * the machine lacks, whatever a caller passes). */

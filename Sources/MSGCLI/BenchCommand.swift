@@ -41,6 +41,9 @@ public struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("conv-path"), help: "Conv path of every layer: auto (default), gemm (im2col + sgemm everywhere, the first engine), direct, winograd.")
     public var convPath: ConvPathOption = .auto
 
+    @Option(name: .long, parsing: .upToNextOption, help: "Arithmetic of the convolutions, each in turn: fp32, bf16 (AVX512-BF16 CPUs). A bf16 row's model is labelled +bf16.")
+    public var precision: [Precision] = [.fp32]
+
     public init() {}
 
     public mutating func validate() throws {
@@ -51,16 +54,22 @@ public struct BenchCommand: ParsableCommand {
     }
 
     public func run() throws {
+        for p in precision { try p.require() }
         print(Bench.machineLine(threads: threads))
         if pngSeeds > 0 { return try runPNG() }
         let peak = noPeak ? Double.nan : Bench.sgemmPeak(threads: threads)
         if !noPeak { print(String(format: "sgemm peak: %.1f GFLOP/s (2048^3, %d threads, median of 5)", peak, threads)) }
         print("model            batch   ms/img   min ms/img   GFLOP/img   GFLOP/s   %peak   peak RSS MB")
         fflush(nil)
-        let sources: [(String, () throws -> Model)] = weights.isEmpty
-            ? models.map { m in (m.rawValue, { try m.load(strategy: convPath.strategy) }) }
+        let strategy = convPath.strategy
+        let named: [(String, (Precision) throws -> Model)] = weights.isEmpty
+            ? models.map { m in (m.rawValue, { try m.load(strategy: strategy, precision: $0) }) }
             : weights.map { w in (URL(fileURLWithPath: w).deletingPathExtension().lastPathComponent,
-                                  { try Model(file: ModelFile.open(path: w), strategy: convPath.strategy) }) }
+                                  { try Model(file: ModelFile.open(path: w), strategy: strategy, precision: $0) }) }
+        // Each model in every precision, side by side.
+        let sources = named.flatMap { (label, make) in
+            precision.map { p in (p == .fp32 ? label : label + "+" + p.rawValue, { try make(p) }) }
+        }
         for (label, make) in sources {
             let model = try make()
             for b in batches {
@@ -90,7 +99,7 @@ public enum BenchModel: String, ExpressibleByArgument, CaseIterable, Sendable {
 
     /// The random model's bytes, written to an unnamed file and memory-mapped
     /// as a user's weights would be (so peak RSS counts the weights once).
-    func load(strategy: ConvLayer.Strategy = .auto) throws -> Model {
+    func load(strategy: ConvLayer.Strategy = .auto, precision: Precision = .fp32) throws -> Model {
         let bytes: [UInt8]
         switch self {
         case .progan128: bytes = RandomModels.proGANBytes(depth: 6, latentSize: 512, name: rawValue)
@@ -108,12 +117,14 @@ public enum BenchModel: String, ExpressibleByArgument, CaseIterable, Sendable {
         // killed. Where unsupported, the bytes load from memory (then they count in RSS).
         guard let fd = AtomicFile.unnamedCopy(of: bytes, in: FileManager.default.temporaryDirectory.path) else {
             let file = try SafeTensorsFile(bytes: bytes, source: rawValue)
-            return try Model(file: ModelFile(file: file, fallbackName: rawValue), strategy: strategy)
+            return try Model(file: ModelFile(file: file, fallbackName: rawValue), strategy: strategy, precision: precision)
         }
         defer { close(fd) }   // the mapping keeps the file alive
-        return try Model(file: ModelFile.open(path: "/proc/self/fd/\(fd)"), strategy: strategy)
+        return try Model(file: ModelFile.open(path: "/proc/self/fd/\(fd)"), strategy: strategy, precision: precision)
     }
 }
+
+extension Precision: ExpressibleByArgument {}
 
 public enum ConvPathOption: String, ExpressibleByArgument, CaseIterable, Sendable {
     case auto, gemm, direct, winograd

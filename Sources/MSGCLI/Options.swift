@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MSGGen
+import MSGKernels
 @_exported import MSGRender
 
 /// Option groups shared by the subcommands that render.
@@ -8,11 +9,14 @@ public struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "Weights file: .safetensors, or an upstream BMSG-GAN .pth / msg-stylegan-tf .pkl (imported in memory). Default: the model named in weights/DEFAULT.")
     public var weights: String?
 
+    @Option(name: .long, help: "Arithmetic of the convolutions: fp32 (default, exact to ~1e-5), or bf16 (bfloat16 products summed in float32; CPUs with AVX512-BF16 only; pictures within a few 8-bit levels of fp32).")
+    public var precision: Precision = .fp32
+
     public init() {}
 
     public func load() throws -> Model {
         let path = try weights ?? WeightsLocator.defaultModelPath()
-        return try Model.load(path: path)
+        return try Model.load(path: path, precision: precision)
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import MSGGen
+import MSGKernels
 import MSGServer
 
 /// `msg-gen serve`: the HTTP front (MSGServer). Thin: flags, models, run.
@@ -57,6 +58,9 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("cache-mb"), parsing: .unconditional, help: "Memory for cached PNGs, in MiB (0 disables the cache).")
     public var cacheMB = 256
 
+    @Option(name: .long, help: "Arithmetic of every model's convolutions: fp32 (default) or bf16 (AVX512-BF16 CPUs; pictures within a few 8-bit levels of fp32, their own ETags).")
+    public var precision: Precision = .fp32
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     public var logLevel = "info"
 
@@ -104,7 +108,7 @@ public struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "msg-gen.serve")
         let paths = weights.isEmpty ? [try WeightsLocator.defaultModelPath()] : weights
-        let models = try paths.map { try Model.load(path: $0) }
+        let models = try paths.map { try Model.load(path: $0, precision: precision) }
         try await runServer(models: models, config: config(), logger: logger)
     }
 }

@@ -26,6 +26,8 @@ public struct RenderOptions: Sendable, Equatable {
 public final class Model: @unchecked Sendable {
     public let file: ModelFile
     let backend: Backend
+    /// The arithmetic its convolutions were built for.
+    public let precision: Precision
 
     enum Backend {
         case proGAN(ProGANGenerator)
@@ -33,18 +35,25 @@ public final class Model: @unchecked Sendable {
     }
 
     /// `strategy` picks how conv layers compute (`.auto` unless comparing paths).
-    public init(file: ModelFile, strategy: ConvLayer.Strategy = .auto) throws {
+    /// `precision` is their arithmetic (`Precision`).
+    /// - Throws: `PrecisionError` for `.bf16` on a CPU without AVX512-BF16;
+    ///   the generators' errors for a model they cannot run.
+    public init(file: ModelFile, strategy: ConvLayer.Strategy = .auto, precision: Precision = .fp32) throws {
+        try precision.require()
         self.file = file
+        self.precision = precision
         switch file.config {
-        case .proGAN: backend = .proGAN(try ProGANGenerator(model: file, strategy: strategy))
-        case .styleGAN: backend = .styleGAN(try StyleGANGenerator(model: file, strategy: strategy))
+        case .proGAN: backend = .proGAN(try ProGANGenerator(model: file, strategy: strategy, precision: precision))
+        case .styleGAN: backend = .styleGAN(try StyleGANGenerator(model: file, strategy: strategy, precision: precision))
         }
         // The engine holds its own folded copy now; the file's pages need not stay resident.
         file.file.releaseResidentPages()
     }
 
-    public static func load(path: String) throws -> Model {
-        try Model(file: ModelFile.open(path: path))
+    /// - Throws: `PrecisionError` (checked before the file is read), `WeightsError`, `GenError`.
+    public static func load(path: String, precision: Precision = .fp32) throws -> Model {
+        try precision.require()
+        return try Model(file: ModelFile.open(path: path), precision: precision)
     }
 
     public var name: String { file.name }

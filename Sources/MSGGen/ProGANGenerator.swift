@@ -17,8 +17,9 @@ public final class ProGANGenerator: @unchecked Sendable {
     let layers: [ConvLayer]   // block 0 conv_2, then (conv_1 with upsample, conv_2) per block
     let rgb: [ToRGB]
 
-    /// `strategy`: how conv layers compute (tests force one path to compare).
-    public init(model: ModelFile, strategy: ConvLayer.Strategy = .auto) throws {
+    /// `strategy`: how conv layers compute (tests force one path to compare);
+    /// `precision`: their arithmetic (`Precision`; callers check `require()`).
+    public init(model: ModelFile, strategy: ConvLayer.Strategy = .auto, precision: Precision = .fp32) throws {
         guard case .proGAN(let cfg) = model.config else { throw GenError.wrongFamily(model.name, expected: .msgProGAN) }
         guard cfg.useEql else { throw GenError.unsupported(model.name, "use_eql false (BMSG-GAN's un-equalized layers)") }
         config = cfg
@@ -40,7 +41,7 @@ public final class ProGANGenerator: @unchecked Sendable {
             let b = try model.floats(prefix + ".bias")
             let pc = PackedConv(torchWeight: w, cout: cout, cin: cin, kh: 3, kw: 3, bias: b, scale: eq(cin * 9))
             return ConvLayer(conv: pc, upsample: upsample, epilogue: Epilogue(leakySlope: 0.2, pixelNormEpsilon: 1e-8),
-                             strategy: strategy, inputSize: inputSize)
+                             strategy: strategy, inputSize: inputSize, precision: precision)
         }
         var layers = [try conv("layers.0.conv_2", cin: l, cout: l, upsample: false, inputSize: 4)]
         var rgb: [ToRGB] = []

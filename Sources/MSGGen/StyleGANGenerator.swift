@@ -35,7 +35,8 @@ public final class StyleGANGenerator: @unchecked Sendable {
     /// rendered at (ProgressiveLod.effective; 0 for finished networks).
     public let progressiveLod: Float
 
-    public init(model: ModelFile, strategy: ConvLayer.Strategy = .auto) throws {
+    /// `strategy`, `precision`: as ProGANGenerator's.
+    public init(model: ModelFile, strategy: ConvLayer.Strategy = .auto, precision: Precision = .fp32) throws {
         guard case .styleGAN(let cfg) = model.config else { throw GenError.wrongFamily(model.name, expected: .msgStyleGAN) }
         config = cfg
         progressiveLod = model.progressiveLod?.effective ?? 0
@@ -94,7 +95,8 @@ public final class StyleGANGenerator: @unchecked Sendable {
                 let packed = PackedConv(tfWeight: try model.floats(prefix + "/weight"), kh: 3, kw: 3, cin: cin, cout: c,
                                         bias: [Float](repeating: 0, count: c), scale: coef(gain: sqrt2, fanIn: 9 * cin),
                                         flipped: flip)
-                conv = ConvLayer(conv: packed, upsample: up, epilogue: .raw, strategy: strategy, inputSize: up ? r / 2 : r)
+                conv = ConvLayer(conv: packed, upsample: up, epilogue: .raw, strategy: strategy, inputSize: up ? r / 2 : r,
+                                 precision: precision)
             }
             var layer = Layer(resolution: r, channels: c, conv: conv, bias: try model.floats(prefix + "/bias"),
                               noiseWeight: nil, storedNoise: nil, styleWeights: nil, styleBias: nil, styleOffset: offset)

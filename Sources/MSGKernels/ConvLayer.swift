@@ -5,13 +5,15 @@ import MSGTensor
 /// panels that cannot be written in place) and shared by all workers (a
 /// Winograd band's transformed input V and products M).
 public struct ScratchNeeds: Sendable, Equatable {
-    public var col = 0, panel = 0, bandV = 0, bandM = 0
-    public init(col: Int = 0, panel: Int = 0, bandV: Int = 0, bandM: Int = 0) {
-        self.col = col; self.panel = panel; self.bandV = bandV; self.bandM = bandM
+    /// Floats of each buffer; `bandVb` holds a bf16 band's V (two values per float).
+    public var col = 0, panel = 0, bandV = 0, bandM = 0, bandVb = 0
+    public init(col: Int = 0, panel: Int = 0, bandV: Int = 0, bandM: Int = 0, bandVb: Int = 0) {
+        self.col = col; self.panel = panel; self.bandV = bandV; self.bandM = bandM; self.bandVb = bandVb
     }
     /// The larger of each need: what serves both layers (one layer runs at a time).
     public func union(_ o: ScratchNeeds) -> ScratchNeeds {
-        ScratchNeeds(col: max(col, o.col), panel: max(panel, o.panel), bandV: max(bandV, o.bandV), bandM: max(bandM, o.bandM))
+        ScratchNeeds(col: max(col, o.col), panel: max(panel, o.panel), bandV: max(bandV, o.bandV), bandM: max(bandM, o.bandM),
+                     bandVb: max(bandVb, o.bandVb))
     }
 }
 
@@ -23,6 +25,7 @@ public final class ConvScratch: @unchecked Sendable {
     let panel: [AlignedBuffer]
     let bandV: AlignedBuffer
     let bandM: AlignedBuffer
+    let bandVb: AlignedBuffer
 
     public init(workers: Int, needs: ScratchNeeds) {
         self.workers = max(1, workers)
@@ -30,6 +33,16 @@ public final class ConvScratch: @unchecked Sendable {
         panel = (0..<self.workers).map { _ in AlignedBuffer(count: needs.panel) }
         bandV = AlignedBuffer(count: needs.bandV)
         bandM = AlignedBuffer(count: needs.bandM)
+        bandVb = AlignedBuffer(count: needs.bandVb)
+    }
+
+    /// Worker `w`'s im2col buffer as bf16 values (the bf16 direct path's input rows; only C reads it).
+    func colBF16(_ w: Int) -> UnsafeMutablePointer<UInt16> {
+        UnsafeMutableRawPointer(col[w].pointer).assumingMemoryBound(to: UInt16.self)
+    }
+    /// The bf16 band V (only C reads it).
+    var bandVBF16: UnsafeMutablePointer<UInt16> {
+        UnsafeMutableRawPointer(bandVb.pointer).assumingMemoryBound(to: UInt16.self)
     }
 
     /// Worker `w`'s panel, for passes outside conv layers (e.g. to-RGB of a band).
@@ -77,6 +90,12 @@ public struct ConvLayer: Sendable {
     public let epilogue: Epilogue
     public let bias: [Float]
     public let path: Path
+    /// The arithmetic this layer runs: `.bf16` only when asked for and the
+    /// layer is `bf16Eligible`.
+    public let precision: Precision
+    /// The direct path's kernels packed for bf16 (msg_conv_direct_pack_bf16),
+    /// one per kernel of `.direct`; empty unless `precision == .bf16`.
+    let directBF16: [[UInt16]]
 
     /// How the correlation is computed.
     public enum Path: Sendable {
@@ -106,7 +125,10 @@ public struct ConvLayer: Sendable {
     }
 
     /// `inputSize`: the input height/width the layer will run at (for `.auto`).
-    public init(conv: PackedConv, upsample: Bool, epilogue: Epilogue, strategy: Strategy = .auto, inputSize: Int = .max) {
+    /// `precision`: `.bf16` makes the layer's dot products bf16 when it is
+    /// `bf16Eligible` (callers check `Precision.require()` first).
+    public init(conv: PackedConv, upsample: Bool, epilogue: Epilogue, strategy: Strategy = .auto, inputSize: Int = .max,
+                precision: Precision = .fp32) {
         precondition(conv.kh == 3 && conv.kw == 3)
         cin = conv.cin; cout = conv.cout
         self.upsample = upsample
@@ -127,18 +149,61 @@ public struct ConvLayer: Sendable {
             else { s = .gemm }
         }
         let kernels = upsample ? conv.upsamplePhases() : [conv]
+        var layerPrecision = Precision.fp32
+        var directBF16: [[UInt16]] = []
         switch s {
-        case .direct: path = .direct(kernels)
+        case .direct:
+            if precision == .bf16 && Self.bf16Eligible(path: .direct, cin: cin) {
+                layerPrecision = .bf16
+                directBF16 = kernels.map { k in
+                    var p = [UInt16](repeating: 0, count: k.weights.count)
+                    k.weights.withUnsafeBufferPointer { msg_conv_direct_pack_bf16($0.baseAddress!, Int32(k.kh * k.kw), Int32(k.cin), Int32(k.cout), &p) }
+                    return p
+                }
+                path = .direct([])   // only the bf16 weights are kept
+            } else {
+                path = .direct(kernels)
+            }
         case .winograd:
             // F(4x4, 3x3) from 32x32 on; below, its 36 weight matrices per layer
             // (4x the kernel) outweigh the saved multiplies.
             // F(4x4, 2x2) for up-convs from 16x16 inputs whose 100 transformed
             // planes stay small; F(2x2, 2x2) for the others.
-            path = .winograd(upsample ? Winograd(phases: kernels, large: Self.upsampleLargeTiles(cin: cin, cout: cout, inputSize: inputSize))
-                                      : Winograd(conv, large: inputSize >= Self.largeTileSize))
+            let large = upsample ? Self.upsampleLargeTiles(cin: cin, cout: cout, inputSize: inputSize) : inputSize >= Self.largeTileSize
+            let kind: Winograd.Kind = upsample ? (large ? .upsample2x2Large : .upsample2x2) : (large ? .plain3x3Large : .plain3x3)
+            let bf16 = precision == .bf16 && Self.bf16Eligible(path: .winograd(kind), cin: cin)
+            if bf16 { layerPrecision = .bf16 }
+            path = .winograd(upsample ? Winograd(phases: kernels, large: large, bf16: bf16) : Winograd(conv, large: large, bf16: bf16))
         case .gemm, .auto: path = .gemm(kernels.map { PackedGEMM(weights: $0.weights, k: $0.k, n: $0.cout) })
         }
+        self.precision = layerPrecision
+        self.directBF16 = directBF16
     }
+
+    /// Which layers `--precision bf16` runs in bf16 (the others stay float32):
+    /// direct convolutions and Winograd F(2x2, .) with an even number of input
+    /// channels; Winograd F(4x4, .) only from 128 input channels. F(4x4, .)'s
+    /// transforms scale the bf16 rounding of the transformed input and weights
+    /// by their large coefficients (1.7% relative RMS per layer against 0.4%
+    /// for F(2x2, 3x3) and 0.2% direct; tools/reference numpy check): in bf16
+    /// on every layer, the shipped faces-stylegan-64 put 0.41% of its 8-bit
+    /// values more than 2 levels from fp32 (worst 12); with the rule, 0.017%
+    /// (worst 7) and faces-progan-64 0.014% (worst 4), seeds 0-499. The
+    /// 128-channel layers are where bf16 Winograd pays (the 512-channel layers
+    /// of the big models); bf16 F(2x2, .) in their place was slower than
+    /// float32 F(4x4, .) (4 vs 2.25 multiplies per output and channel pair, halved).
+    public enum BF16Route: Sendable { case direct, winograd(Winograd.Kind), gemm }
+    public static func bf16Eligible(path: BF16Route, cin: Int) -> Bool {
+        guard cin % 2 == 0 else { return false }
+        switch path {
+        case .direct: return true
+        case .winograd(.plain3x3), .winograd(.upsample2x2): return true
+        case .winograd(.plain3x3Large), .winograd(.upsample2x2Large): return cin >= bf16LargeTileMinCin
+        case .gemm: return false
+        }
+    }
+    /// Fewest input channels of a bf16 Winograd F(4x4, .) layer (see `bf16Eligible`).
+    public static let bf16LargeTileMinCin = 128
 
     /// Whether an up-conv's Winograd path takes F(4x4, 2x2): from 16x16 inputs,
     /// when its transformed weights (25 planes per phase, 11x the 3x3 kernel)
@@ -182,13 +247,15 @@ public struct ConvLayer: Sendable {
         case .winograd(let wg):
             let band = wg.bandFloats(h: h, w: w, batch: batch, workers: workers)
             let chunkPixels = (upsample ? 2 * wg.tile : wg.tile) * wg.chunkTileRows(width: w) * (upsample ? 2 * w : w)
-            return ScratchNeeds(panel: 3 * chunkPixels, bandV: band.v, bandM: band.m)
+            return ScratchNeeds(panel: 3 * chunkPixels, bandV: band.v, bandM: band.m, bandVb: band.vb)
         case .gemm:
             let rows = rowsPerItem(h: h, w: w)
             return ScratchNeeds(col: rows * w * gemmK, panel: max(upsample ? rows * w * cout : 0, rows * w * 3))
         case .direct:
             let rows = rowsPerItem(h: h, w: w)
-            return ScratchNeeds(panel: max(upsample ? rows * w * cout : 0, rows * w * 3))
+            // bf16: the input rows an item reads (its rows and one more on each side), two values per float.
+            let colBF16 = precision == .bf16 ? ((min(rows + 2, h)) * w * cin + 1) / 2 : 0
+            return ScratchNeeds(col: colBF16, panel: max(upsample ? rows * w * cout : 0, rows * w * 3))
         }
     }
 
@@ -225,7 +292,7 @@ public struct ConvLayer: Sendable {
         }
 
         if case .winograd(let wg) = path {
-            wg.run(x: x, y: y, batch: batch, h: h, w: w, v: scratch.bandV.pointer, m: scratch.bandM.pointer,
+            wg.run(x: x, y: y, batch: batch, h: h, w: w, v: scratch.bandV.pointer, m: scratch.bandM.pointer, vb: scratch.bandVBF16,
                    threads: min(threads, scratch.workers)) { n, chunk, o0, o1, worker in
                 finish(n: n, index: chunk, o0: o0, o1: o1, worker: worker)
             }
@@ -235,7 +302,10 @@ public struct ConvLayer: Sendable {
         let rows = rowsPerItem(h: h, w: w)
         let tilesPerImage = (h + rows - 1) / rows
         let splitsPhases = upsample
-        let phaseCount = splitsPhases ? 4 : 1
+        // bf16 direct up-convs: one item runs all four phases of its band, so
+        // the band's input rows are rounded to bf16 once, not once per phase.
+        let phasesTogether = splitsPhases && precision == .bf16
+        let phaseCount = splitsPhases && !phasesTogether ? 4 : 1
         let items = batch * phaseCount * tilesPerImage
         // Split work items over our workers when they balance; otherwise split
         // each GEMM over column blocks. Either way every pixel is computed by the
@@ -260,9 +330,13 @@ public struct ConvLayer: Sendable {
                 let dst = yi + r0 * ow * cout
                 switch path {
                 case .direct(let k):
-                    k[0].weights.withUnsafeBufferPointer { wp in
-                        msg_conv_direct(KernelISA.active.rawValue, xi, Int32(h), Int32(w), Int32(cin), wp.baseAddress!, 3, 3, -1, -1, Int32(cout),
-                                        Int32(r0), Int32(r1), dst)
+                    if precision == .bf16 {
+                        directBF16Rows(kernel: 0, x: xi, h: h, w: w, kh: 3, oy: -1, ox: -1, r0: r0, r1: r1, out: dst, scratch: scratch, worker: worker)
+                    } else {
+                        k[0].weights.withUnsafeBufferPointer { wp in
+                            msg_conv_direct(KernelISA.active.rawValue, xi, Int32(h), Int32(w), Int32(cin), wp.baseAddress!, 3, 3, -1, -1, Int32(cout),
+                                            Int32(r0), Int32(r1), dst)
+                        }
                     }
                 case .gemm(let k):
                     Im2col.fill(x: xi, h: h, w: w, cin: cin, kh: 3, kw: 3, oy: -1, ox: -1, rows: r0..<r1, col: col)
@@ -271,13 +345,20 @@ public struct ConvLayer: Sendable {
                 }
                 finish(n: n, index: tile, o0: r0, o1: r1, worker: worker)
             } else {
+              if phasesTogether { convertBF16Rows(x: xi, h: h, w: w, from: r0 - 1, to: r1 + 1, scratch: scratch, worker: worker) }
+              for phase in phasesTogether ? Array(0..<4) : [phase] {
                 // One phase (a, b) of an up-conv: output pixels (2y + a, 2x + b).
                 let a = phase >> 1, b = phase & 1
                 switch path {
                 case .direct(let k):
-                    k[phase].weights.withUnsafeBufferPointer { wp in
-                        msg_conv_direct(KernelISA.active.rawValue, xi, Int32(h), Int32(w), Int32(cin), wp.baseAddress!, 2, 2, Int32(a - 1), Int32(b - 1),
-                                        Int32(cout), Int32(r0), Int32(r1), panel)
+                    if precision == .bf16 {
+                        runDirectBF16(kernel: phase, h: h, w: w, kh: 2, oy: a - 1, ox: b - 1, r0: r0, r1: r1, rowsFrom: max(0, r0 - 1), out: panel,
+                                      scratch: scratch, worker: worker)
+                    } else {
+                        k[phase].weights.withUnsafeBufferPointer { wp in
+                            msg_conv_direct(KernelISA.active.rawValue, xi, Int32(h), Int32(w), Int32(cin), wp.baseAddress!, 2, 2, Int32(a - 1), Int32(b - 1),
+                                            Int32(cout), Int32(r0), Int32(r1), panel)
+                        }
                     }
                 case .gemm(let k):
                     Im2col.fill(x: xi, h: h, w: w, cin: cin, kh: 2, kw: 2, oy: a - 1, ox: b - 1, rows: r0..<r1, col: col)
@@ -292,7 +373,36 @@ public struct ConvLayer: Sendable {
                         (dstRow + 2 * xx * cout).update(from: src + xx * cout, count: cout)
                     }
                 }
+              }
             }
+        }
+    }
+
+    /// The bf16 direct path on output rows [r0, r1) of one image x [h, w, cin]:
+    /// the input rows they read are rounded to bf16 into the worker's buffer
+    /// (while they are hot), then msg_conv_direct_bf16 runs on them.
+    private func directBF16Rows(kernel: Int, x: UnsafePointer<Float>, h: Int, w: Int, kh: Int, oy: Int, ox: Int,
+                                r0: Int, r1: Int, out: UnsafeMutablePointer<Float>, scratch: ConvScratch, worker: Int) {
+        convertBF16Rows(x: x, h: h, w: w, from: r0 + oy, to: r1 + oy + kh - 1, scratch: scratch, worker: worker)
+        runDirectBF16(kernel: kernel, h: h, w: w, kh: kh, oy: oy, ox: ox, r0: r0, r1: r1, rowsFrom: max(0, r0 + oy), out: out,
+                      scratch: scratch, worker: worker)
+    }
+
+    /// Input rows [from, to) of x (clipped to the image) rounded to bf16 into the worker's buffer.
+    private func convertBF16Rows(x: UnsafePointer<Float>, h: Int, w: Int, from: Int, to: Int, scratch: ConvScratch, worker: Int) {
+        let row0 = max(0, from), rowEnd = min(h, to)
+        if rowEnd > row0 {
+            msg_f32_to_bf16(KernelISA.active.rawValue, x + row0 * w * cin, (rowEnd - row0) * w * cin, scratch.colBF16(worker))
+        }
+    }
+
+    /// msg_conv_direct_bf16 on the worker's converted rows (the first is `rowsFrom`).
+    private func runDirectBF16(kernel: Int, h: Int, w: Int, kh: Int, oy: Int, ox: Int, r0: Int, r1: Int, rowsFrom row0: Int,
+                               out: UnsafeMutablePointer<Float>, scratch: ConvScratch, worker: Int) {
+        let xb = scratch.colBF16(worker)
+        directBF16[kernel].withUnsafeBufferPointer { wp in
+            msg_conv_direct_bf16(KernelISA.active.rawValue, xb, Int32(row0), Int32(h), Int32(w), Int32(cin), wp.baseAddress!,
+                                 Int32(kh), Int32(kh), Int32(oy), Int32(ox), Int32(cout), Int32(r0), Int32(r1), out)
         }
     }
 

@@ -55,8 +55,13 @@ public struct Winograd: Sendable {
     public let cin: Int
     public let cout: Int
     /// planes x [cin, cout] matrices, each packed by msg_wgemm_pack; plane
-    /// phase * positions + xi.
+    /// phase * positions + xi. Empty for a bf16 layer.
     let packed: [Float]
+    /// bf16 layers: the same planes packed by msg_wgemm_pack_bf16 (rounded
+    /// once, at load); empty for float32 ones.
+    let packedBF16: [UInt16]
+    /// Whether the GEMMs run in bf16 (`Precision.bf16`).
+    public var bf16: Bool { !packedBF16.isEmpty }
 
     /// Transformed positions per phase (16 or 9) and phases (1 or 4).
     public var positions: Int {
@@ -71,26 +76,28 @@ public struct Winograd: Sendable {
 
     /// From a packed 3x3 kernel ([9 * cin, cout], row (ty * 3 + tx) * cin + ci);
     /// `large`: F(4x4, 3x3) instead of F(2x2, 3x3).
-    public init(_ pc: PackedConv, large: Bool = false) {
+    /// `bf16`: keep the transformed weights as bf16 and run the GEMMs in bf16
+    /// (cin even).
+    public init(_ pc: PackedConv, large: Bool = false, bf16: Bool = false) {
         precondition(pc.kh == 3 && pc.kw == 3)
         if large {
             let g: [[Double]] = [[1, 0, 0], [-1.0 / 3, 1.0 / 3, -1.0 / 3], [1.0 / 3, 1.0 / 3, 1.0 / 3],
                                  [-16.0 / 15, -8.0 / 15, -4.0 / 15], [1.0 / 15, -2.0 / 15, 4.0 / 15], [0, 0, 1]]
-            self.init(kind: .plain3x3Large, kernels: [pc], g: g)
+            self.init(kind: .plain3x3Large, kernels: [pc], g: g, bf16: bf16)
         } else {
-            self.init(kind: .plain3x3, kernels: [pc], g: [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
+            self.init(kind: .plain3x3, kernels: [pc], g: [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], bf16: bf16)
         }
     }
 
     /// From the four phase kernels of an up-conv (2x2 each, phase a * 2 + b);
     /// `large`: F(4x4, 2x2) instead of F(2x2, 2x2).
-    public init(phases: [PackedConv], large: Bool = false) {
+    public init(phases: [PackedConv], large: Bool = false, bf16: Bool = false) {
         precondition(phases.count == 4 && phases.allSatisfy { $0.kh == 2 && $0.kw == 2 })
         if large {
             self.init(kind: .upsample2x2Large, kernels: phases,
-                      g: [[0.5, 0], [-0.5, -0.5], [-1.0 / 6, 1.0 / 6], [1.0 / 6, 1.0 / 3], [0, 1]])
+                      g: [[0.5, 0], [-0.5, -0.5], [-1.0 / 6, 1.0 / 6], [1.0 / 6, 1.0 / 3], [0, 1]], bf16: bf16)
         } else {
-            self.init(kind: .upsample2x2, kernels: phases, g: [[1, 0], [1, 1], [0, 1]])
+            self.init(kind: .upsample2x2, kernels: phases, g: [[1, 0], [1, 1], [0, 1]], bf16: bf16)
         }
     }
 
@@ -99,12 +106,15 @@ public struct Winograd: Sendable {
 
     /// U = G g G^T per position, summed in float64 (G of F(4x4, 3x3) has
     /// thirds and fifteenths), rounded once to float32.
-    private init(kind: Kind, kernels: [PackedConv], g: [[Double]]) {
+    /// bf16: the float32 U rounded once to bf16.
+    private init(kind: Kind, kernels: [PackedConv], g: [[Double]], bf16: Bool) {
         self.kind = kind
         let cin = kernels[0].cin, cout = kernels[0].cout
         self.cin = cin; self.cout = cout
+        precondition(!bf16 || cin % 2 == 0, "bf16 Winograd needs an even cin")
         let n = cin * cout, a = g.count, r = g[0].count
-        var packed = [Float](repeating: 0, count: kernels.count * a * a * n)
+        var packed = [Float](repeating: 0, count: bf16 ? 0 : kernels.count * a * a * n)
+        var packedBF16 = [UInt16](repeating: 0, count: bf16 ? kernels.count * a * a * n : 0)
         var acc = [Double](repeating: 0, count: n)
         var u = [Float](repeating: 0, count: n)
         for (p, pc) in kernels.enumerated() {
@@ -118,12 +128,19 @@ public struct Winograd: Sendable {
                 } }
                 for k in 0..<n { u[k] = Float(acc[k]) }
                 let plane = p * a * a + i * a + j
-                packed.withUnsafeMutableBufferPointer { dst in
-                    msg_wgemm_pack(u, Int32(cin), Int32(cout), dst.baseAddress! + plane * n)
+                if bf16 {
+                    packedBF16.withUnsafeMutableBufferPointer { dst in
+                        msg_wgemm_pack_bf16(u, Int32(cin), Int32(cout), dst.baseAddress! + plane * n)
+                    }
+                } else {
+                    packed.withUnsafeMutableBufferPointer { dst in
+                        msg_wgemm_pack(u, Int32(cin), Int32(cout), dst.baseAddress! + plane * n)
+                    }
                 }
             } }
         }
         self.packed = packed
+        self.packedBF16 = packedBF16
     }
 
     // MARK: - Bands and chunks
@@ -193,8 +210,9 @@ public struct Winograd: Sendable {
     /// peak RSS of a 1024 px pass of 8: 505 -> 478 MB (issue 22).
     static let sharedBandFloats = 2 << 20
 
-    /// Floats of the band buffers V and M for `workers` threads.
-    public func bandFloats(h: Int, w: Int, batch: Int, workers: Int) -> (v: Int, m: Int) {
+    /// Floats of the band buffers V and M for `workers` threads, and of the
+    /// bf16 copy of V a bf16 layer's GEMMs read (two values per float; 0 for float32).
+    public func bandFloats(h: Int, w: Int, batch: Int, workers: Int) -> (v: Int, m: Int, vb: Int) {
         let (ipb, cpb) = bandLayout(h: h, w: w)
         let tilesX = tilesX(width: w)
         let rows = ipb > 1 || cpb >= chunksPerImage(h: h, w: w)
@@ -202,7 +220,8 @@ public struct Winograd: Sendable {
             : cpb * chunkTileRows(width: w)
         let tiles = rows * tilesX
         let copies = bandPerThread(threads: workers) ? workers : 1
-        return (copies * positions * (tiles * cin + Self.planePad), copies * positions * (tiles * cout + Self.planePad))
+        let vb = bf16 ? copies * ((positions * (tiles * cin + 2 * Self.planePad) + 1) / 2) : 0
+        return (copies * positions * (tiles * cin + Self.planePad), copies * positions * (tiles * cout + Self.planePad), vb)
     }
 
     /// Floats between the planes of V (and of M) beyond their data: plane
@@ -223,8 +242,11 @@ public struct Winograd: Sendable {
 
     /// y [N, H', W', cout] from x [N, h, w, cin] (no bias: `done` runs the
     /// layer's epilogue on each chunk right after its output transform).
+    /// bf16 layers round each chunk's V into `vb` right after its transform;
+    /// the GEMMs read that.
     public func run(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, batch: Int, h: Int, w: Int,
-                    v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, threads: Int, done: ChunkDone) {
+                    v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, vb: UnsafeMutablePointer<UInt16>,
+                    threads: Int, done: ChunkDone) {
         let tilesX = tilesX(width: w), rowsPerImage = tileRowsPerImage(height: h), tile = tile
         let cr = chunkTileRows(width: w), chunksPerImage = chunksPerImage(h: h, w: w)
         let (ipb, cpb) = bandLayout(h: h, w: w)
@@ -254,12 +276,14 @@ public struct Winograd: Sendable {
         }
 
         let bandV = bandFloats(h: h, w: w, batch: batch, workers: 1)
+        let bf16 = bf16
         packed.withUnsafeBufferPointer { up0 in
-            let u = up0.baseAddress!
+        packedBF16.withUnsafeBufferPointer { ub0 in
+            let u = up0.baseAddress, ub = ub0.baseAddress
             // One band: three stages, each over `threads` threads (or on the
             // calling worker `fixedWorker` alone).
             func runBand(_ band: [(n: Int, c: Int)], v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>,
-                         threads: Int, fixedWorker: Int?) {
+                         vb: UnsafeMutablePointer<UInt16>, threads: Int, fixedWorker: Int?) {
                 // Tile offset of each chunk within the band.
                 var offsets = [Int](), tiles = 0
                 for item in band {
@@ -268,6 +292,7 @@ public struct Winograd: Sendable {
                     tiles += (r1 - r0) * tilesX
                 }
                 let planeStride = tiles * cin + Self.planePad, mStride = tiles * cout + Self.planePad
+                let planeStrideB = tiles * cin + 2 * Self.planePad   // bf16 values: the same 192-byte spread
                 let workers = min(threads, band.count)
                 // Up-convs go one phase at a time (V and M hold 9 planes, not 36).
                 for phase in 0..<phases {
@@ -288,13 +313,24 @@ public struct Winograd: Sendable {
                         case .plain3x3Large:
                             msg_wino43_input(KernelISA.active.rawValue, xi, Int32(h), Int32(w), Int32(cin), Int32(r0), Int32(r1), vk, planeStride)
                         }
+                        if bf16 {
+                            let count = (r1 - r0) * tilesX * cin
+                            for xi in 0..<positions {
+                                msg_f32_to_bf16(KernelISA.active.rawValue, vk + xi * planeStride, count, vb + xi * planeStrideB + offsets[k] * cin)
+                            }
+                        }
                     }
                     // Stage 2: one GEMM per position and column block.
-                    let uPhase = u + phase * positions * cin * cout
+                    let phaseOffset = phase * positions * cin * cout
                     Workers.run(items: positions * blocks, workers: threads) { k, _ in
                         let xi = k / blocks, cb = k % blocks
-                        msg_wgemm(KernelISA.active.rawValue, v + xi * planeStride, Int32(tiles), Int32(cin), uPhase + xi * cin * cout, Int32(cout),
-                                  Int32(cb), Int32(cb + 1), m + xi * mStride)
+                        if bf16 {
+                            msg_wgemm_bf16(KernelISA.active.rawValue, vb + xi * planeStrideB, Int32(tiles), Int32(cin),
+                                           ub! + phaseOffset + xi * cin * cout, Int32(cout), Int32(cb), Int32(cb + 1), m + xi * mStride)
+                        } else {
+                            msg_wgemm(KernelISA.active.rawValue, v + xi * planeStride, Int32(tiles), Int32(cin), u! + phaseOffset + xi * cin * cout,
+                                      Int32(cout), Int32(cb), Int32(cb + 1), m + xi * mStride)
+                        }
                     }
                     // Stage 3: output transforms, then (after the last phase) the
                     // epilogue while the rows are hot.
@@ -323,11 +359,13 @@ public struct Winograd: Sendable {
             }
             if bandPerThread(threads: threads) && bands.count >= 2 {
                 Workers.run(items: bands.count, workers: threads) { k, worker in
-                    runBand(bands[k], v: v + worker * bandV.v, m: m + worker * bandV.m, threads: 1, fixedWorker: worker)
+                    let vbw = UnsafeMutableRawPointer(vb).advanced(by: worker * bandV.vb * MemoryLayout<Float>.size).assumingMemoryBound(to: UInt16.self)
+                    runBand(bands[k], v: v + worker * bandV.v, m: m + worker * bandV.m, vb: vbw, threads: 1, fixedWorker: worker)
                 }
             } else {
-                for band in bands { runBand(band, v: v, m: m, threads: threads, fixedWorker: nil) }
+                for band in bands { runBand(band, v: v, m: m, vb: vb, threads: threads, fixedWorker: nil) }
             }
+        }
         }
     }
 }

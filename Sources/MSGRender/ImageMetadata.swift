@@ -17,6 +17,8 @@ public struct ImageMetadata: Sendable {
             t.append(("Truncation", options.psi.map { "psi \($0)" } ?? "model default"))
             t.append(("Noise", options.noise == .random ? "random, noise seed \(options.noiseSeed)" : options.noise.rawValue))
         }
+        // Only bf16 is named: float32 pictures keep the bytes they always had.
+        if model.precision != .fp32 { t.append(("Precision", model.precision.rawValue)) }
         for (k, v) in extra { t.append((k, v)) }
         pngText = t
     }

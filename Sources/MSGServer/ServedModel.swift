@@ -44,6 +44,8 @@ public final class ServedModel: Sendable {
     static func fingerprint(_ model: Model) throws -> String {
         var h = FNV1a()
         h.add(model.name); h.add(model.family.rawValue)
+        // bf16 pictures differ from float32 ones: another ETag (float32 keeps its old one).
+        if model.precision != .fp32 { h.add("precision=" + model.precision.rawValue) }
         let file = model.file.file
         for name in file.names {
             h.add(name)

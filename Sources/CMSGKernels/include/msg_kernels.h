@@ -12,6 +12,8 @@
  * side by side. An ISA this CPU cannot run, or a shape a vector body does not
  * take (e.g. channels not a multiple of its vector width), runs the portable body. */
 
+#include <stdint.h>
+
 #define MSG_ISA_PORTABLE 0
 #define MSG_ISA_AVX2 1     /* x86-64-v3: AVX2 + FMA, 8 floats per vector */
 #define MSG_ISA_AVX512 2   /* AVX-512F, 16 floats per vector */
@@ -101,5 +103,32 @@ void msg_style_affine(int isa, float *rows, int pixels, int c, const float *scal
 void msg_epilogue(int isa, float *rows, int pixels, int c, const float *bias, float slope, float eps,
                   const float *wr, const float *wg, const float *wb, float rb, float gb, float bb,
                   float *r_out, float *g_out, float *b_out);
+
+/* ---- bf16 (`--precision bf16`) -------------------------------------------
+ * bf16 values are uint16_t: the upper half of an IEEE float. The bf16 kernels
+ * multiply bf16 inputs and weights and sum in float32 as AVX512-BF16's
+ * VDPBF16PS does (per pair of terms: the odd product, then the even one, one
+ * rounding each); their vector bodies run for MSG_ISA_AVX512 on a CPU with
+ * AVX512-BF16, their portable twins (same sums, same order) otherwise. Every
+ * bf16 kernel needs an even cin. */
+
+/* 1 when this CPU (and this build) runs VDPBF16PS (AVX512-BF16), else 0. */
+int msg_kernels_bf16_supported(void);
+/* dst[i] = src[i] rounded to bf16 (to nearest, ties to even). */
+void msg_f32_to_bf16(int isa, const float *src, long n, uint16_t *dst);
+
+/* msg_wgemm with bf16 v [tiles, cin] and U packed by msg_wgemm_pack_bf16
+ * (cin * cout values: column blocks as msg_wgemm_pack, ci pairs interleaved
+ * within each: [cin / 2][width][2]); m stays float32. */
+void msg_wgemm_pack_bf16(const float *u, int cin, int cout, uint16_t *packed);
+void msg_wgemm_bf16(int isa, const uint16_t *v, int tiles, int cin, const uint16_t *packed, int cout, int cb0, int cb1, float *m);
+
+/* msg_conv_direct with bf16 input rows and weights: x holds image rows
+ * [row0, row0 + n) (row iy at x + (iy - row0) * w * cin; only the rows the
+ * output rows [r0, r1) read are touched), wt is msg_conv_direct's layout
+ * packed by msg_conv_direct_pack_bf16 ([taps][cin / 2][cout][2]). */
+void msg_conv_direct_pack_bf16(const float *wt, int taps, int cin, int cout, uint16_t *packed);
+void msg_conv_direct_bf16(int isa, const uint16_t *x, int row0, int h, int w, int cin, const uint16_t *wt, int kh, int kw,
+                          int oy, int ox, int cout, int r0, int r1, float *out);
 
 #endif
