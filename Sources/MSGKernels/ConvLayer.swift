@@ -5,15 +5,16 @@ import MSGTensor
 /// panels that cannot be written in place) and shared by all workers (a
 /// Winograd band's transformed input V and products M).
 public struct ScratchNeeds: Sendable, Equatable {
-    /// Floats of each buffer; `bandVb` holds a bf16 band's V (two values per float).
-    public var col = 0, panel = 0, bandV = 0, bandM = 0, bandVb = 0
-    public init(col: Int = 0, panel: Int = 0, bandV: Int = 0, bandM: Int = 0, bandVb: Int = 0) {
-        self.col = col; self.panel = panel; self.bandV = bandV; self.bandM = bandM; self.bandVb = bandVb
+    /// Floats of each buffer; `colB` (per worker: a bf16 layer's input rows or
+    /// im2col rows) and `bandVb` (a bf16 band's V) hold two bf16 values per float.
+    public var col = 0, panel = 0, bandV = 0, bandM = 0, colB = 0, bandVb = 0
+    public init(col: Int = 0, panel: Int = 0, bandV: Int = 0, bandM: Int = 0, colB: Int = 0, bandVb: Int = 0) {
+        self.col = col; self.panel = panel; self.bandV = bandV; self.bandM = bandM; self.colB = colB; self.bandVb = bandVb
     }
     /// The larger of each need: what serves both layers (one layer runs at a time).
     public func union(_ o: ScratchNeeds) -> ScratchNeeds {
         ScratchNeeds(col: max(col, o.col), panel: max(panel, o.panel), bandV: max(bandV, o.bandV), bandM: max(bandM, o.bandM),
-                     bandVb: max(bandVb, o.bandVb))
+                     colB: max(colB, o.colB), bandVb: max(bandVb, o.bandVb))
     }
 }
 
@@ -23,6 +24,7 @@ public final class ConvScratch: @unchecked Sendable {
     public let workers: Int
     let col: [AlignedBuffer]
     let panel: [AlignedBuffer]
+    let colB: [AlignedBuffer]
     let bandV: AlignedBuffer
     let bandM: AlignedBuffer
     let bandVb: AlignedBuffer
@@ -31,14 +33,15 @@ public final class ConvScratch: @unchecked Sendable {
         self.workers = max(1, workers)
         col = (0..<self.workers).map { _ in AlignedBuffer(count: needs.col) }
         panel = (0..<self.workers).map { _ in AlignedBuffer(count: needs.panel) }
+        colB = (0..<self.workers).map { _ in AlignedBuffer(count: needs.colB) }
         bandV = AlignedBuffer(count: needs.bandV)
         bandM = AlignedBuffer(count: needs.bandM)
         bandVb = AlignedBuffer(count: needs.bandVb)
     }
 
-    /// Worker `w`'s im2col buffer as bf16 values (the bf16 direct path's input rows; only C reads it).
+    /// Worker `w`'s bf16 rows (a bf16 layer's input rows or im2col rows; only C reads them).
     func colBF16(_ w: Int) -> UnsafeMutablePointer<UInt16> {
-        UnsafeMutableRawPointer(col[w].pointer).assumingMemoryBound(to: UInt16.self)
+        UnsafeMutableRawPointer(colB[w].pointer).assumingMemoryBound(to: UInt16.self)
     }
     /// The bf16 band V (only C reads it).
     var bandVBF16: UnsafeMutablePointer<UInt16> {
@@ -174,15 +177,18 @@ public struct ConvLayer: Sendable {
             let bf16 = precision == .bf16 && Self.bf16Eligible(path: .winograd(kind), cin: cin)
             if bf16 { layerPrecision = .bf16 }
             path = .winograd(upsample ? Winograd(phases: kernels, large: large, bf16: bf16) : Winograd(conv, large: large, bf16: bf16))
-        case .gemm, .auto: path = .gemm(kernels.map { PackedGEMM(weights: $0.weights, k: $0.k, n: $0.cout) })
+        case .gemm, .auto:
+            let bf16 = precision == .bf16 && Self.bf16Eligible(path: .gemm, cin: cin)
+            if bf16 { layerPrecision = .bf16 }
+            path = .gemm(kernels.map { PackedGEMM(weights: $0.weights, k: $0.k, n: $0.cout, bf16: bf16) })
         }
         self.precision = layerPrecision
         self.directBF16 = directBF16
     }
 
     /// Which layers `--precision bf16` runs in bf16 (the others stay float32):
-    /// direct convolutions and Winograd F(2x2, .) with an even number of input
-    /// channels; Winograd F(4x4, .) only from 128 input channels. F(4x4, .)'s
+    /// GEMM (im2col), direct convolutions and Winograd F(2x2, .) with an even
+    /// number of input channels; Winograd F(4x4, .) only from 128 input channels. F(4x4, .)'s
     /// transforms scale the bf16 rounding of the transformed input and weights
     /// by their large coefficients (1.7% relative RMS per layer against 0.4%
     /// for F(2x2, 3x3) and 0.2% direct; tools/reference numpy check): in bf16
@@ -199,11 +205,11 @@ public struct ConvLayer: Sendable {
         case .direct: return true
         case .winograd(.plain3x3), .winograd(.upsample2x2): return true
         case .winograd(.plain3x3Large), .winograd(.upsample2x2Large): return cin >= bf16LargeTileMinCin
-        case .gemm: return false
+        case .gemm: return true
         }
     }
     /// Fewest input channels of a bf16 Winograd F(4x4, .) layer (see `bf16Eligible`).
-    public static let bf16LargeTileMinCin = 128
+    public static let bf16LargeTileMinCin = 64
 
     /// Whether an up-conv's Winograd path takes F(4x4, 2x2): from 16x16 inputs,
     /// when its transformed weights (25 planes per phase, 11x the 3x3 kernel)
@@ -250,12 +256,14 @@ public struct ConvLayer: Sendable {
             return ScratchNeeds(panel: 3 * chunkPixels, bandV: band.v, bandM: band.m, bandVb: band.vb)
         case .gemm:
             let rows = rowsPerItem(h: h, w: w)
-            return ScratchNeeds(col: rows * w * gemmK, panel: max(upsample ? rows * w * cout : 0, rows * w * 3))
+            // bf16: the im2col rows rounded, two values per float.
+            let colB = precision == .bf16 ? (rows * w * gemmK + 1) / 2 : 0
+            return ScratchNeeds(col: rows * w * gemmK, panel: max(upsample ? rows * w * cout : 0, rows * w * 3), colB: colB)
         case .direct:
             let rows = rowsPerItem(h: h, w: w)
             // bf16: the input rows an item reads (its rows and one more on each side), two values per float.
-            let colBF16 = precision == .bf16 ? ((min(rows + 2, h)) * w * cin + 1) / 2 : 0
-            return ScratchNeeds(col: colBF16, panel: max(upsample ? rows * w * cout : 0, rows * w * 3))
+            let colB = precision == .bf16 ? ((min(rows + 2, h)) * w * cin + 1) / 2 : 0
+            return ScratchNeeds(panel: max(upsample ? rows * w * cout : 0, rows * w * 3), colB: colB)
         }
     }
 
@@ -304,7 +312,9 @@ public struct ConvLayer: Sendable {
         let splitsPhases = upsample
         // bf16 direct up-convs: one item runs all four phases of its band, so
         // the band's input rows are rounded to bf16 once, not once per phase.
-        let phasesTogether = splitsPhases && precision == .bf16
+        var isDirect = false
+        if case .direct = path { isDirect = true }
+        let phasesTogether = splitsPhases && precision == .bf16 && isDirect
         let phaseCount = splitsPhases && !phasesTogether ? 4 : 1
         let items = batch * phaseCount * tilesPerImage
         // Split work items over our workers when they balance; otherwise split
@@ -340,7 +350,7 @@ public struct ConvLayer: Sendable {
                     }
                 case .gemm(let k):
                     Im2col.fill(x: xi, h: h, w: w, cin: cin, kh: 3, kw: 3, oy: -1, ox: -1, rows: r0..<r1, col: col)
-                    k[0].run(a: col, m: pixels, c: dst, threads: gemmThreads)
+                    gemm(k[0], col: col, pixels: pixels, out: dst, threads: gemmThreads, scratch: scratch, worker: worker)
                 case .winograd: fatalError("unreachable: Winograd ran above")
                 }
                 finish(n: n, index: tile, o0: r0, o1: r1, worker: worker)
@@ -362,19 +372,46 @@ public struct ConvLayer: Sendable {
                     }
                 case .gemm(let k):
                     Im2col.fill(x: xi, h: h, w: w, cin: cin, kh: 2, kw: 2, oy: a - 1, ox: b - 1, rows: r0..<r1, col: col)
-                    k[phase].run(a: col, m: pixels, c: panel, threads: gemmThreads)
+                    gemm(k[phase], col: col, pixels: pixels, out: panel, threads: gemmThreads, scratch: scratch, worker: worker)
                 case .winograd: fatalError("unreachable: Winograd ran above")
                 }
                 bias.withUnsafeBufferPointer { epilogue.apply(rows: panel, pixels: pixels, channels: cout, bias: $0.baseAddress!) }
                 for yy in r0..<r1 {
-                    let src = panel + (yy - r0) * w * cout
-                    let dstRow = yi + ((2 * yy + a) * ow + b) * cout
-                    for xx in 0..<w {
-                        (dstRow + 2 * xx * cout).update(from: src + xx * cout, count: cout)
-                    }
+                    Self.scatterPhaseRow(src: panel + (yy - r0) * w * cout, dst: yi + ((2 * yy + a) * ow + b) * cout, pixels: w, channels: cout)
                 }
               }
             }
+        }
+    }
+
+    /// Pixel x of a phase's row (`channels` floats each, packed) to pixel 2x
+    /// of its output row: vector copies where the channels allow (a call to
+    /// memmove per 64-byte pixel was 3-5% of a 1024 px pass).
+    @inline(__always)
+    static func scatterPhaseRow(src: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>, pixels: Int, channels c: Int) {
+        if c % 16 == 0 {
+            let n = c / 16
+            let s16 = UnsafeRawPointer(src), d16 = UnsafeMutableRawPointer(dst)
+            for x in 0..<pixels {
+                for k in 0..<n {
+                    let v = s16.loadUnaligned(fromByteOffset: (x * c + 16 * k) * 4, as: SIMD16<Float>.self)
+                    d16.storeBytes(of: v, toByteOffset: (2 * x * c + 16 * k) * 4, as: SIMD16<Float>.self)
+                }
+            }
+        } else {
+            for x in 0..<pixels { (dst + 2 * x * c).update(from: src + x * c, count: c) }
+        }
+    }
+
+    /// out = col x W; a bf16 matrix takes the im2col rows rounded to bf16 first.
+    private func gemm(_ k: PackedGEMM, col: UnsafeMutablePointer<Float>, pixels: Int, out: UnsafeMutablePointer<Float>,
+                      threads: Int, scratch: ConvScratch, worker: Int) {
+        if k.bf16 {
+            let cb = scratch.colBF16(worker)
+            msg_f32_to_bf16(KernelISA.active.rawValue, col, pixels * k.k, cb)
+            k.run(aBF16: cb, m: pixels, c: out, threads: threads)
+        } else {
+            k.run(a: col, m: pixels, c: out, threads: threads)
         }
     }
 

@@ -13,15 +13,26 @@ import CMSGKernels
 public struct PackedGEMM: Sendable {
     public let k: Int
     public let n: Int
+    /// msg_wgemm_pack's layout; empty for a bf16 matrix.
     let packed: [Float]
+    /// bf16 matrices: msg_wgemm_pack_bf16's layout (rounded once, here); else empty.
+    let packedBF16: [UInt16]
+    public var bf16: Bool { !packedBF16.isEmpty }
 
-    /// weights: row-major [k, n].
-    public init(weights: [Float], k: Int, n: Int) {
-        precondition(weights.count == k * n && k > 0 && n > 0)
+    /// weights: row-major [k, n]. `bf16`: keep W as bf16 for `run(aBF16:...)`
+    /// (k even), and no float32 copy.
+    public init(weights: [Float], k: Int, n: Int, bf16: Bool = false) {
+        precondition(weights.count == k * n && k > 0 && n > 0 && (!bf16 || k % 2 == 0))
         self.k = k; self.n = n
-        var p = [Float](repeating: 0, count: k * n)
-        p.withUnsafeMutableBufferPointer { msg_wgemm_pack(weights, Int32(k), Int32(n), $0.baseAddress!) }
-        packed = p
+        if bf16 {
+            var p = [UInt16](repeating: 0, count: k * n)
+            p.withUnsafeMutableBufferPointer { msg_wgemm_pack_bf16(weights, Int32(k), Int32(n), $0.baseAddress!) }
+            packed = []; packedBF16 = p
+        } else {
+            var p = [Float](repeating: 0, count: k * n)
+            p.withUnsafeMutableBufferPointer { msg_wgemm_pack(weights, Int32(k), Int32(n), $0.baseAddress!) }
+            packed = p; packedBF16 = []
+        }
     }
 
     /// Rows per work item: enough that each 32-column weight panel is reused
@@ -31,6 +42,7 @@ public struct PackedGEMM: Sendable {
     /// c [m, n] (row stride n) = a [m, k] (row stride k) x W, on up to `threads`
     /// threads (items: 32-column blocks x groups of rows).
     public func run(a: UnsafePointer<Float>, m: Int, c: UnsafeMutablePointer<Float>, threads: Int) {
+        precondition(!bf16, "a bf16 matrix takes bf16 rows: run(aBF16:...)")
         let blocks = (n + 31) / 32
         let groups = (m + Self.rowsPerItem - 1) / Self.rowsPerItem
         packed.withUnsafeBufferPointer { wp in
@@ -39,6 +51,22 @@ public struct PackedGEMM: Sendable {
                 let cb = item / groups, g = item % groups
                 let r0 = g * Self.rowsPerItem, rows = min(m - r0, Self.rowsPerItem)
                 msg_wgemm(KernelISA.active.rawValue, a + r0 * k, Int32(rows), Int32(k), w, Int32(n), Int32(cb), Int32(cb + 1), c + r0 * n)
+            }
+        }
+    }
+
+    /// The same product with bf16 rows a [m, k] (msg_wgemm_bf16: bf16 products
+    /// summed in float32) on a bf16 matrix.
+    public func run(aBF16 a: UnsafePointer<UInt16>, m: Int, c: UnsafeMutablePointer<Float>, threads: Int) {
+        precondition(bf16, "a float32 matrix takes float32 rows")
+        let blocks = (n + 31) / 32
+        let groups = (m + Self.rowsPerItem - 1) / Self.rowsPerItem
+        packedBF16.withUnsafeBufferPointer { wp in
+            let w = wp.baseAddress!
+            Workers.run(items: blocks * groups, workers: threads) { item, _ in
+                let cb = item / groups, g = item % groups
+                let r0 = g * Self.rowsPerItem, rows = min(m - r0, Self.rowsPerItem)
+                msg_wgemm_bf16(KernelISA.active.rawValue, a + r0 * k, Int32(rows), Int32(k), w, Int32(n), Int32(cb), Int32(cb + 1), c + r0 * n)
             }
         }
     }

@@ -1,9 +1,20 @@
 #!/usr/bin/env python3
-"""msg-gen vs PyTorch CPU eager, same random weights files, interleaved runs.
+"""msg-gen vs PyTorch CPU eager, ONNX Runtime and OpenVINO (fp32 and bf16),
+same random weights files, interleaved runs.
 
-    python3 tools/bench/compare.py [--models progan-128 ...] [--rounds 3] [--iters 5]
+    python3 tools/bench/compare.py [--models progan-128 ...] [--rounds 3] [--iters 5] [--batch 1 8]
+                                   [--onnx MODEL ...] [--openvino MODEL ...] [--no-bf16]
                                    [--msg-gen .build/release/msg-gen] [--plot docs/bench.png]
                                    [--isa avx2 [avx512 portable ...]]
+
+OpenVINO (2 inference threads, PERFORMANCE_HINT=LATENCY) runs the ONNX export
+of the PyTorch module at INFERENCE_PRECISION_HINT f32 and, on CPUs with
+AVX512-BF16, bf16; msg-gen runs --precision fp32 and bf16 beside it. Each bf16
+engine's raw output is compared with float32 (relative RMS error of the
+full-resolution output: OpenVINO bf16 against PyTorch, msg-gen bf16 against
+msg-gen fp32 on seeds 0-1). The "% ceiling" columns divide effective GFLOP/s
+(direct-convolution FLOPs / time) by the machine's FMA ceiling from
+tools/bench/fma_peak.c (fp32 FMA for float32 engines, VDPBF16PS for bf16 ones).
 
 Sets up PyTorch (CPU wheel) when missing, writes random models of the
 upstream shapes, checks the PyTorch modules against the golden fixtures,
@@ -50,11 +61,13 @@ MODELS = {
 }
 
 
-def ensure_packages(want_onnx):
-    """Installs the CPU PyTorch wheel (and ONNX Runtime + onnx when ONNX rows are asked for) when missing."""
+def ensure_packages(want_onnx, want_openvino=False):
+    """Installs the CPU PyTorch wheel (and ONNX Runtime + onnx, OpenVINO when their rows are asked for) when missing."""
     wanted = [("torch", "torch==2.13.0+cpu")]
-    if want_onnx:
+    if want_onnx or want_openvino:
         wanted += [("onnxruntime", "onnxruntime==1.32.0"), ("onnx", "onnx==1.23.2")]
+    if want_openvino:
+        wanted += [("openvino", "openvino==2026.4.1")]
     import importlib.util
     missing = [spec for mod, spec in wanted if importlib.util.find_spec(mod) is None]
     if missing:
@@ -137,8 +150,78 @@ def onnx_worker(path, iters, batch):
     print(json.dumps({"ms": statistics.median(times), "min": min(times), "rss": rss, "ort": ort.__version__}))
 
 
-def run_msg_gen(binary, path, iters, batch, want_peak, isa=None):
-    args = [binary, "bench", "--weights", path, "--batches", str(batch), "--iterations", str(iters), "--threads", "2"]
+def openvino_worker(path, iters, batch, precision):
+    """Child process: the PyTorch module exported to ONNX, compiled by OpenVINO
+    (2 threads, latency hint) at `precision` (f32 or bf16); checked against
+    PyTorch (f32 within 1e-3; bf16 reports its relative RMS error)."""
+    import warnings
+    import numpy as np
+    import torch
+    import openvino as ov
+    sys.path.insert(0, HERE)
+    from torch_models import build
+    warnings.filterwarnings("ignore")
+    m = build(path)
+    z = m.latents(list(range(batch)))
+    onnx_path = f"{path}.{precision}.onnx"
+    with torch.inference_mode():
+        torch.onnx.export(m, (z,), onnx_path, dynamo=False, opset_version=17)
+        want = m(z)[-1].numpy()
+    core = ov.Core()
+    compiled = core.compile_model(onnx_path, "CPU", {"INFERENCE_NUM_THREADS": 2, "PERFORMANCE_HINT": "LATENCY",
+                                                     "INFERENCE_PRECISION_HINT": precision})
+    req = compiled.create_infer_request()
+    out_port = compiled.outputs[-1]
+    got = req.infer({0: z.numpy()})[out_port]
+    rel = float(np.sqrt(((got - want) ** 2).sum() / (want ** 2).sum()))
+    if precision == "f32":
+        assert np.max(np.abs(got - want) / (1 + np.abs(want))) < 1e-3, "OpenVINO f32 disagrees with PyTorch"
+    times = []
+    for _ in range(iters):
+        t0 = time.perf_counter()
+        req.infer({0: z.numpy()})
+        times.append((time.perf_counter() - t0) * 1000 / batch)
+    os.remove(onnx_path)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"ms": statistics.median(times), "min": min(times), "rss": rss, "ov": ov.__version__, "rel": rel}))
+
+
+def cpu_has_bf16():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return any(line.startswith("flags") and " avx512_bf16" in line for line in f)
+    except OSError:
+        return False
+
+
+def fma_ceiling():
+    """tools/bench/fma_peak.c built and run on 2 threads: {kind: GFLOP/s}."""
+    exe = os.path.join(tempfile.gettempdir(), "msg-gen-fma-peak")
+    cc = "clang" if subprocess.call(["sh", "-c", "command -v clang >/dev/null"]) == 0 else "cc"
+    subprocess.check_call([cc, "-O2", "-pthread", os.path.join(HERE, "fma_peak.c"), "-o", exe])
+    return json.loads(subprocess.check_output([exe, "2"], text=True))
+
+
+def msg_gen_bf16_error(binary, path):
+    """Relative RMS error of msg-gen --precision bf16's full-resolution output against fp32 (seeds 0-1)."""
+    import glob
+    import numpy as np
+    with tempfile.TemporaryDirectory() as d:
+        for prec in ("fp32", "bf16"):
+            subprocess.check_call([binary, "render", "--weights", path, "--seeds", "0-1", "--format", "npy", "--scales", "max",
+                                   "--out", os.path.join(d, prec), "--quiet", "--precision", prec, "--batch", "1"],
+                                  stdout=subprocess.DEVNULL)
+        num = den = 0.0
+        for f in glob.glob(os.path.join(d, "fp32", "*.npy")):
+            a = np.load(f).astype(np.float64)
+            b = np.load(f.replace(os.path.join(d, "fp32"), os.path.join(d, "bf16"))).astype(np.float64)
+            num += ((a - b) ** 2).sum(); den += (a ** 2).sum()
+        return float(np.sqrt(num / den))
+
+
+def run_msg_gen(binary, path, iters, batch, want_peak, isa=None, precision="fp32"):
+    args = [binary, "bench", "--weights", path, "--batches", str(batch), "--iterations", str(iters), "--threads", "2",
+            "--precision", precision]
     if not want_peak:
         args.append("--no-peak")
     # msg-gen picks its OpenBLAS core itself, as for a user who never heard of
@@ -162,7 +245,7 @@ def main():
     ap.add_argument("--models", nargs="+", default=list(MODELS))
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--iters", type=int, default=5)
-    ap.add_argument("--batch", type=int, default=1)
+    ap.add_argument("--batch", type=int, nargs="+", default=[1], help="batch sizes (ms per image of each)")
     ap.add_argument("--msg-gen", default=os.path.join(ROOT, ".build", "release", "msg-gen"))
     ap.add_argument("--plot", default=None)
     ap.add_argument("--json", default=None)
@@ -171,6 +254,10 @@ def main():
     ap.add_argument("--onnx-worker", nargs=3, metavar=("FILE", "ITERS", "BATCH"))
     ap.add_argument("--onnx", nargs="*", default=["progan-128", "progan-256"],
                     help="models also timed with ONNX Runtime (exported from the PyTorch module)")
+    ap.add_argument("--openvino", nargs="*", default=list(MODELS),
+                    help="models also timed with OpenVINO f32 (and bf16 where the CPU has AVX512-BF16)")
+    ap.add_argument("--openvino-worker", nargs=4, metavar=("FILE", "ITERS", "BATCH", "PRECISION"))
+    ap.add_argument("--no-bf16", action="store_true", help="no bf16 columns (msg-gen --precision bf16, OpenVINO bf16)")
     ap.add_argument("--isa", nargs="+", choices=list(ISA_LIMITS), default=None,
                     help="msg-gen path (MSG_GEN_ISA) compared with PyTorch limited alike; more names add msg-gen columns")
     a = ap.parse_args()
@@ -179,60 +266,104 @@ def main():
     torch_env = dict(os.environ, **(ISA_LIMITS.get(isa) or {}))
     if isa:
         a.onnx = []
+        a.openvino = []
+    if a.openvino_worker:
+        openvino_worker(a.openvino_worker[0], int(a.openvino_worker[1]), int(a.openvino_worker[2]), a.openvino_worker[3])
+        return
     if a.torch_worker:
         torch_worker(a.torch_worker[0], int(a.torch_worker[1]), int(a.torch_worker[2]), not a.no_channels_last)
         return
     if a.onnx_worker:
         onnx_worker(a.onnx_worker[0], int(a.onnx_worker[1]), int(a.onnx_worker[2]))
         return
-    ensure_packages(any(m in a.onnx for m in a.models))
+    bf16 = not a.no_bf16 and cpu_has_bf16() and not isa
+    ensure_packages(any(m in a.onnx for m in a.models), any(m in a.openvino for m in a.models))
     subprocess.check_call([sys.executable, os.path.join(HERE, "check_torch_models.py")])
     if not os.path.exists(a.msg_gen):
         subprocess.check_call(["swift", "build", "-c", "release", "--product", "msg-gen"], cwd=ROOT)
+    ceiling = fma_ceiling()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         peak, machine = None, None
         for name in a.models:
             path = os.path.join(tmp, name + ".safetensors")
             write_model(name, path)
-            ours, theirs, onnx, extra = [], [], [], {x: [] for x in extra_isas}
-            for r in range(a.rounds):
-                g = run_msg_gen(a.msg_gen, path, a.iters, a.batch, peak is None, isa)
-                peak = peak or g["peak"]
-                machine = g["machine"]
-                ours.append(g)
-                t = json.loads(subprocess.check_output([sys.executable, __file__, "--torch-worker", path, str(a.iters), str(a.batch)]
-                                                      + (["--no-channels-last"] if a.no_channels_last else []), text=True, env=torch_env))
-                theirs.append(t)
-                for x in extra_isas:
-                    extra[x].append(run_msg_gen(a.msg_gen, path, a.iters, a.batch, False, x))
-                if name in a.onnx:
-                    onnx.append(json.loads(subprocess.check_output([sys.executable, __file__, "--onnx-worker", path, str(a.iters), str(a.batch)], text=True)))
-            gf = ours[0]["gflop"]
-            row = {"model": name, "gflop": gf,
-                   "ours_ms": statistics.median(x["ms"] for x in ours), "torch_ms": statistics.median(x["ms"] for x in theirs),
-                   "ours_rss": max(x["rss"] for x in ours), "torch_rss": max(x["rss"] for x in theirs), "torch": theirs[0]["torch"],
-                   "onnx_ms": statistics.median(x["ms"] for x in onnx) if onnx else None,
-                   "isa": isa, "extra_ms": {x: statistics.median(y["ms"] for y in v) for x, v in extra.items()}}
-            results.append(row)
+            ov_precisions = (["f32", "bf16"] if bf16 else ["f32"]) if name in a.openvino else []
+            rel = {"msg-gen bf16": msg_gen_bf16_error(a.msg_gen, path)} if bf16 else {}
+            for batch in a.batch:
+                runs = {}   # engine -> list of rounds
+                for r in range(a.rounds):
+                    g = run_msg_gen(a.msg_gen, path, a.iters, batch, peak is None, isa)
+                    peak = peak or g["peak"]
+                    machine = g["machine"]
+                    runs.setdefault("msg-gen", []).append(g)
+                    if bf16:
+                        runs.setdefault("msg-gen bf16", []).append(run_msg_gen(a.msg_gen, path, a.iters, batch, False, isa, "bf16"))
+                    runs.setdefault("torch", []).append(json.loads(subprocess.check_output(
+                        [sys.executable, __file__, "--torch-worker", path, str(a.iters), str(batch)]
+                        + (["--no-channels-last"] if a.no_channels_last else []), text=True, env=torch_env)))
+                    for x in extra_isas:
+                        runs.setdefault(f"msg-gen {x}", []).append(run_msg_gen(a.msg_gen, path, a.iters, batch, False, x))
+                    if name in a.onnx:
+                        runs.setdefault("ORT", []).append(json.loads(subprocess.check_output(
+                            [sys.executable, __file__, "--onnx-worker", path, str(a.iters), str(batch)], text=True)))
+                    for prec in ov_precisions:
+                        o = json.loads(subprocess.check_output(
+                            [sys.executable, __file__, "--openvino-worker", path, str(a.iters), str(batch), prec], text=True))
+                        runs.setdefault(f"OV {prec}", []).append(o)
+                        if prec == "bf16":
+                            rel["OV bf16"] = o["rel"]
+                gf = runs["msg-gen"][0]["gflop"]
+                results.append({"model": name, "batch": batch, "gflop": gf, "rel": rel,
+                                "ms": {e: statistics.median(x["ms"] for x in v) for e, v in runs.items()},
+                                "rss": {e: max(x["rss"] for x in v) for e, v in runs.items()},
+                                "torch": runs["torch"][0]["torch"], "isa": isa,
+                                "ov": runs["OV f32"][0]["ov"] if "OV f32" in runs else None})
             os.remove(path)
         print(machine)
-        print(f"sgemm peak: {peak:.1f} GFLOP/s; batch {a.batch}; medians of {a.rounds} interleaved rounds x {a.iters} iterations")
-        print(f"{'model':<15} {'GFLOP/img':>9} {'msg-gen ms':>11} {'torch ms':>9} {'speed-up':>8} {'msg-gen GFLOP/s':>15} {'%peak':>6} "
-              f"{'torch GFLOP/s':>13} {'%peak':>6} {'msg-gen RSS MB':>14} {'torch RSS MB':>12} {'ORT ms':>8} {'vs ORT':>7}")
+        print(f"FMA ceiling (tools/bench/fma_peak.c, 2 threads): " + ", ".join(f"{k} {v} " + ("GB/s" if k.endswith("GBps") else "GFLOP/s")
+                                                                                   for k, v in ceiling.items() if k != "threads"))
+        print(f"sgemm peak: {peak:.1f} GFLOP/s; medians of {a.rounds} interleaved rounds x {a.iters} iterations; ms per image")
+        engines = [e for e in ["msg-gen", "msg-gen bf16", "torch", "ORT", "OV f32", "OV bf16"] + [f"msg-gen {x}" for x in extra_isas]
+                   if any(e in r["ms"] for r in results)]
+        fp32_ceiling = ceiling.get("fp32-avx512") or ceiling.get("fp32-avx2")
+        print(f"{'model':<15} {'batch':>5} " + " ".join(f"{e:>13}" for e in engines) + "   peer / msg-gen (fp32; bf16 engines vs msg-gen bf16)")
         for r in results:
-            go, gt = r["gflop"] * 1000 / r["ours_ms"], r["gflop"] * 1000 / r["torch_ms"]
-            print(f"{r['model']:<15} {r['gflop']:>9.1f} {r['ours_ms']:>11.1f} {r['torch_ms']:>9.1f} {r['torch_ms'] / r['ours_ms']:>7.2f}x "
-                  f"{go:>15.1f} {100 * go / peak:>5.0f}% {gt:>13.1f} {100 * gt / peak:>5.0f}% {r['ours_rss']:>14.0f} {r['torch_rss']:>12.0f} "
-                  + (f"{r['onnx_ms']:>8.1f} {r['onnx_ms'] / r['ours_ms']:>6.2f}x" if r["onnx_ms"] else f"{'-':>8} {'-':>7}"))
-        print(f"(torch {results[0]['torch']}, channels_last={not a.no_channels_last}, 2 threads"
-              + (f"; msg-gen MSG_GEN_ISA={isa}, torch {ISA_LIMITS[isa]}" if isa else "") + ")")
+            cells = [f"{r['ms'][e]:>13.1f}" if e in r["ms"] else f"{'-':>13}" for e in engines]
+            ratios = []
+            for e in engines:
+                if e in r["ms"] and not e.startswith("msg-gen"):
+                    base = r["ms"]["msg-gen bf16"] if e.endswith("bf16") and "msg-gen bf16" in r["ms"] else r["ms"]["msg-gen"]
+                    ratios.append(f"{e} {r['ms'][e] / base:.2f}x")
+            if "msg-gen bf16" in r["ms"]:
+                ratios.append(f"bf16/fp32 msg-gen {r['ms']['msg-gen'] / r['ms']['msg-gen bf16']:.2f}x")
+            print(f"{r['model']:<15} {r['batch']:>5} " + " ".join(cells) + "   " + ", ".join(ratios))
+        print(f"{'% FMA ceiling':<21} " + " ".join(f"{e:>13}" for e in engines))
+        for r in results:
+            cells = []
+            for e in engines:
+                if e not in r["ms"]:
+                    cells.append(f"{'-':>13}"); continue
+                top = ceiling.get("bf16-avx512") if e.endswith("bf16") else fp32_ceiling
+                cells.append(f"{100 * r['gflop'] * 1000 / r['ms'][e] / top:>12.0f}%")
+            print(f"{r['model']:<15} {r['batch']:>5} " + " ".join(cells))
+        print(f"{'peak RSS MB':<21} " + " ".join(f"{e:>13}" for e in engines))
+        for r in results:
+            print(f"{r['model']:<15} {r['batch']:>5} " + " ".join(f"{r['rss'][e]:>13.0f}" if e in r["rss"] else f"{'-':>13}" for e in engines))
+        if bf16:
+            print("bf16 raw output, relative RMS error against float32: " + "; ".join(
+                f"{name} " + ", ".join(f"{e} {v:.4f}" for e, v in next(r["rel"] for r in results if r["model"] == name).items())
+                for name in dict.fromkeys(r["model"] for r in results)))
         for x in extra_isas:
             print(f"msg-gen MSG_GEN_ISA={x}, same rounds: " + ", ".join(
-                f"{r['model']} {r['extra_ms'][x]:.1f} ms ({isa} at {r['extra_ms'][x] / r['ours_ms']:.2f}x its speed)" for r in results))
+                f"{r['model']} b{r['batch']} {r['ms'][f'msg-gen {x}']:.1f} ms ({isa} at {r['ms'][f'msg-gen {x}'] / r['ms']['msg-gen']:.2f}x its speed)"
+                for r in results))
+        print(f"(torch {results[0]['torch']}, channels_last={not a.no_channels_last}, 2 threads"
+              + (f"; OpenVINO {results[0]['ov']}" if results[0]["ov"] else "")
+              + (f"; msg-gen MSG_GEN_ISA={isa}, torch {ISA_LIMITS[isa]}" if isa else "") + ")")
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"machine": machine, "peak": peak, "results": results}, f, indent=1)
+            json.dump({"machine": machine, "peak": peak, "ceiling": ceiling, "results": results}, f, indent=1)
     if a.plot:
         plot(results, a.plot)
 
@@ -245,20 +376,27 @@ def plot(results, path):
         import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    rows1 = [r for r in results if r["batch"] == 1] or results
+    styles = {"msg-gen": "-", "msg-gen bf16": "-", "torch": "--", "OV f32": ":", "OV bf16": ":"}
+    names = {"msg-gen": "msg-gen fp32", "msg-gen bf16": "msg-gen bf16", "torch": "PyTorch eager", "OV f32": "OpenVINO fp32",
+             "OV bf16": "OpenVINO bf16"}
     for fam, marker in (("progan", "o"), ("stylegan", "s")):
-        rows = [r for r in results if r["model"].startswith(fam)]
+        rows = [r for r in rows1 if r["model"].startswith(fam)]
         if not rows:
             continue
         res = [int(r["model"].split("-")[1]) for r in rows]
-        ax.plot(res, [r["ours_ms"] for r in rows], marker=marker, label=f"msg-gen, MSG-{'ProGAN' if fam == 'progan' else 'StyleGAN'}")
-        ax.plot(res, [r["torch_ms"] for r in rows], marker=marker, linestyle="--", label=f"PyTorch eager, MSG-{'ProGAN' if fam == 'progan' else 'StyleGAN'}")
+        for e, ls in styles.items():
+            if all(e in r["ms"] for r in rows):
+                ax.plot(res, [r["ms"][e] for r in rows], marker=marker, linestyle=ls,
+                        label=f"{names[e]}, MSG-{'ProGAN' if fam == 'progan' else 'StyleGAN'}")
     ax.set_xscale("log", base=2)
     ax.set_xlabel("output resolution (px)")
+    ax.set_yscale("log")
     ax.set_ylabel("ms per image (batch 1, 2 threads)")
-    ax.set_title("msg-gen vs PyTorch CPU, random weights of the upstream shapes")
+    ax.set_title("msg-gen vs PyTorch and OpenVINO on the CPU, random weights of the upstream shapes", fontsize=9)
     ax.grid(True, alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize=6.5, ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     print("plot:", path)
