@@ -169,8 +169,10 @@ public struct Winograd: Sendable {
     func targetTiles() -> Int {
         smallWeights ? max(64, 16_384 / max(cin, 1)) * 16 / positions : max(768, 196_608 / max(cin, 1)) * 16 / positions
     }
-    /// Whether the transformed weights are small enough for one band per thread.
-    var smallWeights: Bool { planes * cin * cout * MemoryLayout<Float>.size <= Self.perThreadWeightBytes }
+    /// Whether the transformed weights are small enough for one band per thread
+    /// (bf16 weights count at 2 bytes: more bf16 layers run per-thread bands,
+    /// 2-5% faster on progan-128 / stylegan-256, 3 alternating rounds).
+    var smallWeights: Bool { planes * cin * cout * (bf16 ? 2 : MemoryLayout<Float>.size) <= Self.perThreadWeightBytes }
 
     /// How the batch's tile rows are grouped into bands: whole images per band
     /// when an image is smaller than the target (for large transformed weights
