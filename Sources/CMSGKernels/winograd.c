@@ -2,6 +2,7 @@
  * F(2x2, 2x2) and F(4x4, 2x2) per up-conv phase, and F(4x4, 3x3): portable
  * bodies and vector ones. The GEMM between them is in wgemm.c. */
 #include "kernels_private.h"
+#include <stdlib.h>
 
 /* ------------------------------------------------------------------------ */
 /* Winograd transforms. Each has a portable body and vector ones            */
@@ -280,6 +281,15 @@ static const float W42_AT[4][5] = {
 #define MSG_SIMD_BODY "winograd_simd.h"
 #include "simd_instances.h"
 
+#if defined(MSG_X86)
+/* The input transforms once more, storing bf16 V (winograd_simd.h). */
+#define MSG_SIMD MSG_ISA_AVX512
+#define MSG_WINO_BF16 1
+#include "winograd_simd.h"
+#undef MSG_WINO_BF16
+#undef MSG_SIMD
+#endif
+
 /* The vector bodies take c % VL == 0 (channels of the image they read or write). */
 void msg_wino_input(int isa, const float *x, int h, int w, int c, int tr0, int tr1, float *v, long stride) {
     float zeros[c > 0 ? c : 1];
@@ -327,4 +337,79 @@ void msg_wino42_input(int isa, const float *x, int h, int w, int c, int tr0, int
 void msg_wino42_output(int isa, const float *m, long stride, int h, int w, int c, int tr0, int tr1, int a, int b, float *y) {
     MSG_DISPATCH(isa, c % L == 0, wino42_output, (m, stride, h, w, c, tr0, tr1, a, b, y));
     wino_large_output_c(m, stride, h, w, c, tr0, tr1, 1, a, b, 5, &W42_AT[0][0], y);
+}
+
+/* ------------------------------------------------------------------------ */
+/* bf16 V: the input transforms storing V rounded to bf16, for the bf16      */
+/* GEMMs (msg_wgemm_bf16). The vector bodies (AVX-512 with AVX512-BF16,      */
+/* c % 16 == 0) round each transformed vector as they store it; elsewhere    */
+/* the float32 transform runs into a temporary and is rounded after: the     */
+/* same values either way (round(transform) with the ISA's float32 body).    */
+
+typedef void (*wino_f32_input)(int isa, const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, float *v, long stride);
+static void wino_input_any(int isa, const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, float *v, long stride) {
+    (void)a; (void)b; msg_wino_input(isa, x, h, w, c, tr0, tr1, v, stride);
+}
+static void wino43_input_any(int isa, const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, float *v, long stride) {
+    (void)a; (void)b; msg_wino43_input(isa, x, h, w, c, tr0, tr1, v, stride);
+}
+
+/* Fallback: float32 planes of `positions` x tiles x c into a temporary, rounded plane by plane. */
+static int wino_bf16_fallback(wino_f32_input fn, int isa, const float *x, int h, int w, int c, int tr0, int tr1, int a, int b,
+                              int tile, int positions, uint16_t *v, long stride) {
+    long tiles = (long)(tr1 - tr0) * ((w + tile - 1) / tile), n = tiles * c;
+    float *tmp = malloc(sizeof(float) * (size_t)(n * positions > 0 ? n * positions : 1));
+    if (!tmp) return -1;
+    fn(isa, x, h, w, c, tr0, tr1, a, b, tmp, n);
+    for (int xi = 0; xi < positions; xi++) msg_f32_to_bf16(isa, tmp + xi * n, n, v + xi * stride);
+    free(tmp);
+    return 0;
+}
+
+int msg_wino_input_bf16(int isa, const float *x, int h, int w, int c, int tr0, int tr1, uint16_t *v, long stride) {
+#if defined(MSG_X86)
+    if (msg_bf16_vector(isa) && c % 16 == 0) {
+        float zeros[c > 0 ? c : 1];
+        memset(zeros, 0, sizeof(float) * (c > 0 ? c : 1));
+        wino_input_avx512_bf16(x, h, w, c, tr0, tr1, v, stride, zeros);
+        return 0;
+    }
+#endif
+    return wino_bf16_fallback(wino_input_any, isa, x, h, w, c, tr0, tr1, 0, 0, 2, 16, v, stride);
+}
+
+int msg_wino22_input_bf16(int isa, const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, uint16_t *v, long stride) {
+#if defined(MSG_X86)
+    if (msg_bf16_vector(isa) && c % 16 == 0) {
+        float zeros[c > 0 ? c : 1];
+        memset(zeros, 0, sizeof(float) * (c > 0 ? c : 1));
+        wino22_input_avx512_bf16(x, h, w, c, tr0, tr1, a, b, v, stride, zeros);
+        return 0;
+    }
+#endif
+    return wino_bf16_fallback(msg_wino22_input, isa, x, h, w, c, tr0, tr1, a, b, 2, 9, v, stride);
+}
+
+int msg_wino43_input_bf16(int isa, const float *x, int h, int w, int c, int tr0, int tr1, uint16_t *v, long stride) {
+#if defined(MSG_X86)
+    if (msg_bf16_vector(isa) && c % 16 == 0) {
+        float zeros[c > 0 ? c : 1];
+        memset(zeros, 0, sizeof(float) * (c > 0 ? c : 1));
+        wino43_input_avx512_bf16(x, h, w, c, tr0, tr1, v, stride, zeros);
+        return 0;
+    }
+#endif
+    return wino_bf16_fallback(wino43_input_any, isa, x, h, w, c, tr0, tr1, 0, 0, 4, 36, v, stride);
+}
+
+int msg_wino42_input_bf16(int isa, const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, uint16_t *v, long stride) {
+#if defined(MSG_X86)
+    if (msg_bf16_vector(isa) && c % 16 == 0) {
+        float zeros[c > 0 ? c : 1];
+        memset(zeros, 0, sizeof(float) * (c > 0 ? c : 1));
+        wino42_input_avx512_bf16(x, h, w, c, tr0, tr1, a, b, v, stride, zeros);
+        return 0;
+    }
+#endif
+    return wino_bf16_fallback(msg_wino42_input, isa, x, h, w, c, tr0, tr1, a, b, 4, 25, v, stride);
 }

@@ -3,7 +3,24 @@
  * portable bodies, term for term; F(4x4, .) factored (W43_IN ... in winograd.c). */
 #include "simd.h"
 
-TGT static void FN(wino_input)(const float *x, int h, int w, int c, int tr0, int tr1, float *v, long stride,
+/* With MSG_WINO_BF16 (AVX-512 only): the input transforms again, storing V
+ * rounded to bf16 (VCVTNEPS2BF16) for the bf16 GEMMs, named *_avx512_bf16;
+ * the output transforms are not repeated. */
+#undef VOUT
+#undef v_store_out
+#ifdef MSG_WINO_BF16
+#undef FN_SUFFIX
+#define FN_SUFFIX avx512_bf16
+#undef TGT
+#define TGT __attribute__((target("avx512f,avx512bf16,fma")))
+#define VOUT uint16_t
+#define v_store_out(p, x) _mm256_storeu_si256((__m256i *)(p), (__m256i)_mm512_cvtneps_pbh(x))
+#else
+#define VOUT float
+#define v_store_out v_store
+#endif
+
+TGT static void FN(wino_input)(const float *x, int h, int w, int c, int tr0, int tr1, VOUT *v, long stride,
                               const float *zeros) {
     int tilesX = (w + 1) / 2;
     long t = 0;
@@ -11,7 +28,7 @@ TGT static void FN(wino_input)(const float *x, int h, int w, int c, int tr0, int
         for (int tx = 0; tx < tilesX; tx++, t++) {
             const float *d[16];
             patch_pointers(x, h, w, c, 2 * ty - 1, 2 * tx - 1, 4, zeros, d);
-            float *o = v + t * c;
+            VOUT *o = v + t * c;
             for (int ch = 0; ch < c; ch += VL) {
                 V m[16];
                 for (int j = 0; j < 4; j++) {
@@ -22,16 +39,17 @@ TGT static void FN(wino_input)(const float *x, int h, int w, int c, int tr0, int
                 }
                 for (int i = 0; i < 4; i++) {
                     V m0 = m[i * 4], m1 = m[i * 4 + 1], m2 = m[i * 4 + 2], m3 = m[i * 4 + 3];
-                    v_store(o + (i * 4 + 0) * stride + ch, v_sub(m0, m2));
-                    v_store(o + (i * 4 + 1) * stride + ch, v_add(m1, m2));
-                    v_store(o + (i * 4 + 2) * stride + ch, v_sub(m2, m1));
-                    v_store(o + (i * 4 + 3) * stride + ch, v_sub(m1, m3));
+                    v_store_out(o + (i * 4 + 0) * stride + ch, v_sub(m0, m2));
+                    v_store_out(o + (i * 4 + 1) * stride + ch, v_add(m1, m2));
+                    v_store_out(o + (i * 4 + 2) * stride + ch, v_sub(m2, m1));
+                    v_store_out(o + (i * 4 + 3) * stride + ch, v_sub(m1, m3));
                 }
             }
         }
     }
 }
 
+#ifndef MSG_WINO_BF16
 TGT static void FN(wino_output)(const float *m, long stride, int h, int w, int c, int tr0, int tr1, float *y) {
     int tilesX = (w + 1) / 2;
     long t = 0;
@@ -62,8 +80,9 @@ TGT static void FN(wino_output)(const float *m, long stride, int h, int w, int c
         }
     }
 }
+#endif
 
-TGT static void FN(wino22_input)(const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, float *v,
+TGT static void FN(wino22_input)(const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, VOUT *v,
                                 long stride, const float *zeros) {
     int tilesX = (w + 1) / 2;
     long t = 0;
@@ -71,7 +90,7 @@ TGT static void FN(wino22_input)(const float *x, int h, int w, int c, int tr0, i
         for (int tx = 0; tx < tilesX; tx++, t++) {
             const float *d[9];
             patch_pointers(x, h, w, c, 2 * ty + a - 1, 2 * tx + b - 1, 3, zeros, d);
-            float *o = v + t * c;
+            VOUT *o = v + t * c;
             for (int ch = 0; ch < c; ch += VL) {
                 V m[9];
                 for (int j = 0; j < 3; j++) {
@@ -80,15 +99,16 @@ TGT static void FN(wino22_input)(const float *x, int h, int w, int c, int tr0, i
                 }
                 for (int i = 0; i < 3; i++) {
                     V m0 = m[i * 3], m1 = m[i * 3 + 1], m2 = m[i * 3 + 2];
-                    v_store(o + (i * 3 + 0) * stride + ch, v_sub(m0, m1));
-                    v_store(o + (i * 3 + 1) * stride + ch, m1);
-                    v_store(o + (i * 3 + 2) * stride + ch, v_sub(m2, m1));
+                    v_store_out(o + (i * 3 + 0) * stride + ch, v_sub(m0, m1));
+                    v_store_out(o + (i * 3 + 1) * stride + ch, m1);
+                    v_store_out(o + (i * 3 + 2) * stride + ch, v_sub(m2, m1));
                 }
             }
         }
     }
 }
 
+#ifndef MSG_WINO_BF16
 TGT static void FN(wino22_output)(const float *m, long stride, int h, int w, int c, int tr0, int tr1, int a, int b,
                                  float *y) {
     int tilesX = (w + 1) / 2;
@@ -128,8 +148,10 @@ TGT static void FN(wino22_output)(const float *m, long stride, int h, int w, int
  * each copy has one addressing scheme and steps its pointers by adds: with
  * 16 registers, recomputing 36 selected addresses per vector cost AVX2 2.8x
  * AVX-512's time), else at d[i * 6 + j] (zeros outside). */
+#endif
+
 TGT static inline __attribute__((always_inline))
-void FN(wino43_input_tile)(int interior, const float *base, long wc, const float *const *d, int c, float *o, long stride) {
+void FN(wino43_input_tile)(int interior, const float *base, long wc, const float *const *d, int c, VOUT *o, long stride) {
     for (int ch = 0; ch < c; ch += VL) {
         V m[36];
         for (int j = 0; j < 6; j++) {
@@ -145,14 +167,14 @@ void FN(wino43_input_tile)(int interior, const float *base, long wc, const float
         for (int i = 0; i < 6; i++) {
             V r0, r1, r2, r3, r4, r5;
             W43_IN(m[i * 6], m[i * 6 + 1], m[i * 6 + 2], m[i * 6 + 3], m[i * 6 + 4], m[i * 6 + 5], r0, r1, r2, r3, r4, r5);
-            float *oi = o + (long)(i * 6) * stride + ch;
-            v_store(oi, r0); v_store(oi + stride, r1); v_store(oi + 2 * stride, r2);
-            v_store(oi + 3 * stride, r3); v_store(oi + 4 * stride, r4); v_store(oi + 5 * stride, r5);
+            VOUT *oi = o + (long)(i * 6) * stride + ch;
+            v_store_out(oi, r0); v_store_out(oi + stride, r1); v_store_out(oi + 2 * stride, r2);
+            v_store_out(oi + 3 * stride, r3); v_store_out(oi + 4 * stride, r4); v_store_out(oi + 5 * stride, r5);
         }
     }
 }
 
-TGT static void FN(wino43_input)(const float *x, int h, int w, int c, int tr0, int tr1, float *v, long stride,
+TGT static void FN(wino43_input)(const float *x, int h, int w, int c, int tr0, int tr1, VOUT *v, long stride,
                                 const float *zeros) {
     const int tilesX = (w + 3) / 4;
     const long wc = (long)w * c;
@@ -171,6 +193,7 @@ TGT static void FN(wino43_input)(const float *x, int h, int w, int c, int tr0, i
     }
 }
 
+#ifndef MSG_WINO_BF16
 TGT static void FN(wino43_output)(const float *m, long stride, int h, int w, int c, int tr0, int tr1, float *y) {
     const int tilesX = (w + 3) / 4;
     long t = 0;
@@ -203,8 +226,10 @@ TGT static void FN(wino43_output)(const float *m, long stride, int h, int w, int
 /* One tile's input transform; patch pixel (i, j) at base + i * wc + j * c
  * (interior tile; `interior` constant at each call, as wino43_input_tile) or
  * d[i * 5 + j] (zeros outside the image). */
+#endif
+
 TGT static inline __attribute__((always_inline))
-void FN(wino42_input_tile)(int interior, const float *base, long wc, const float *const *d, int c, float *o, long stride) {
+void FN(wino42_input_tile)(int interior, const float *base, long wc, const float *const *d, int c, VOUT *o, long stride) {
     for (int ch = 0; ch < c; ch += VL) {
         V m[25];
         for (int j = 0; j < 5; j++) {
@@ -220,14 +245,14 @@ void FN(wino42_input_tile)(int interior, const float *base, long wc, const float
         for (int i = 0; i < 5; i++) {
             V r0, r1, r2, r3, r4;
             W42_IN(m[i * 5], m[i * 5 + 1], m[i * 5 + 2], m[i * 5 + 3], m[i * 5 + 4], r0, r1, r2, r3, r4);
-            float *oi = o + (long)(i * 5) * stride + ch;
-            v_store(oi, r0); v_store(oi + stride, r1); v_store(oi + 2 * stride, r2);
-            v_store(oi + 3 * stride, r3); v_store(oi + 4 * stride, r4);
+            VOUT *oi = o + (long)(i * 5) * stride + ch;
+            v_store_out(oi, r0); v_store_out(oi + stride, r1); v_store_out(oi + 2 * stride, r2);
+            v_store_out(oi + 3 * stride, r3); v_store_out(oi + 4 * stride, r4);
         }
     }
 }
 
-TGT static void FN(wino42_input)(const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, float *v,
+TGT static void FN(wino42_input)(const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, VOUT *v,
                                 long stride, const float *zeros) {
     const int tilesX = (w + 3) / 4;
     const long wc = (long)w * c;
@@ -247,6 +272,7 @@ TGT static void FN(wino42_input)(const float *x, int h, int w, int c, int tr0, i
     }
 }
 
+#ifndef MSG_WINO_BF16
 TGT static void FN(wino42_output)(const float *m, long stride, int h, int w, int c, int tr0, int tr1, int a, int b,
                                  float *y) {
     const int tilesX = (w + 3) / 4;
@@ -278,3 +304,5 @@ TGT static void FN(wino42_output)(const float *m, long stride, int h, int w, int
         }
     }
 }
+#endif
+

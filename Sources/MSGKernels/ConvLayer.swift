@@ -109,6 +109,8 @@ public struct ConvLayer: Sendable {
         /// Winograd F(2x2, 3x3) / F(4x4, 3x3) (plain convs) or F(2x2, 2x2) /
         /// F(4x4, 2x2) on each phase (up-convs).
         case winograd(Winograd)
+
+        public var isGEMM: Bool { if case .gemm = self { true } else { false } }
     }
 
     /// Which path to take.

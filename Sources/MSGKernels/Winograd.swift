@@ -62,6 +62,10 @@ public struct Winograd: Sendable {
     let packedBF16: [UInt16]
     /// Whether the GEMMs run in bf16 (`Precision.bf16`).
     public var bf16: Bool { !packedBF16.isEmpty }
+    /// bf16 layers whose input transforms store bf16 V themselves (AVX512-BF16,
+    /// cin % 16 == 0): no float32 V. The others transform into float32 V and
+    /// round it (the same values).
+    var fusedBF16Input: Bool { bf16 && cin % 16 == 0 && Precision.bf16Supported && KernelISA.active == .avx512 }
 
     /// Transformed positions per phase (16 or 9) and phases (1 or 4).
     public var positions: Int {
@@ -223,7 +227,8 @@ public struct Winograd: Sendable {
         let tiles = rows * tilesX
         let copies = bandPerThread(threads: workers) ? workers : 1
         let vb = bf16 ? copies * ((positions * (tiles * cin + 2 * Self.planePad) + 1) / 2) : 0
-        return (copies * positions * (tiles * cin + Self.planePad), copies * positions * (tiles * cout + Self.planePad), vb)
+        let v = fusedBF16Input ? 0 : copies * positions * (tiles * cin + Self.planePad)
+        return (v, copies * positions * (tiles * cout + Self.planePad), vb)
     }
 
     /// Floats between the planes of V (and of M) beyond their data: plane
@@ -278,7 +283,7 @@ public struct Winograd: Sendable {
         }
 
         let bandV = bandFloats(h: h, w: w, batch: batch, workers: 1)
-        let bf16 = bf16
+        let bf16 = bf16, fused = fusedBF16Input
         packed.withUnsafeBufferPointer { up0 in
         packedBF16.withUnsafeBufferPointer { ub0 in
             let u = up0.baseAddress, ub = ub0.baseAddress
@@ -303,6 +308,19 @@ public struct Winograd: Sendable {
                         let item = band[k]
                         let r0 = item.c * cr, r1 = min(rowsPerImage, r0 + cr)
                         let xi = x + item.n * inStride, vk = v + offsets[k] * cin
+                        if fused {
+                            let isa = KernelISA.active.rawValue, vbk = vb + offsets[k] * cin
+                            let (hh, ww, cc, a0, a1) = (Int32(h), Int32(w), Int32(cin), Int32(r0), Int32(r1))
+                            switch kind {
+                            case .upsample2x2:
+                                _ = msg_wino22_input_bf16(isa, xi, hh, ww, cc, a0, a1, Int32(phase >> 1), Int32(phase & 1), vbk, planeStrideB)
+                            case .upsample2x2Large:
+                                _ = msg_wino42_input_bf16(isa, xi, hh, ww, cc, a0, a1, Int32(phase >> 1), Int32(phase & 1), vbk, planeStrideB)
+                            case .plain3x3: _ = msg_wino_input_bf16(isa, xi, hh, ww, cc, a0, a1, vbk, planeStrideB)
+                            case .plain3x3Large: _ = msg_wino43_input_bf16(isa, xi, hh, ww, cc, a0, a1, vbk, planeStrideB)
+                            }
+                            return
+                        }
                         switch kind {
                         case .upsample2x2:
                             msg_wino22_input(KernelISA.active.rawValue, xi, Int32(h), Int32(w), Int32(cin), Int32(r0), Int32(r1),

@@ -120,8 +120,8 @@ func bf16DirectConvMatchesTwinAndFloat64(_ shape: (Int, Int, Int)) {
 /// the worst value 5% of the largest output (bf16 keeps 8 significant bits;
 /// measured 0.2%); F(4x4, .) 3% and 10% (its transforms scale the rounding:
 /// measured 1.4-1.6%, 1.7% in the numpy model of tools/reference). F(4x4, .)
-/// on fewer than 128 channels, odd cin and GEMM layers stay float32, bit for
-/// bit the float32 layer.
+/// on fewer than 128 channels and odd cin stay float32, bit for bit the
+/// float32 layer; GEMM (im2col) layers take bf16 rows and weights.
 @Test(arguments: [
     ConvCase(cin: 16, cout: 16, size: 29, batch: 2, upsample: false, pixelNorm: true, threads: 2),   // direct, stationary
     ConvCase(cin: 32, cout: 32, size: 15, batch: 1, upsample: true, pixelNorm: false, threads: 2),   // direct up, phases together
@@ -129,7 +129,8 @@ func bf16DirectConvMatchesTwinAndFloat64(_ shape: (Int, Int, Int)) {
     ConvCase(cin: 64, cout: 64, size: 12, batch: 2, upsample: false, pixelNorm: true, threads: 2),   // Winograd F(2x2, 3x3)
     ConvCase(cin: 256, cout: 64, size: 16, batch: 2, upsample: true, pixelNorm: false, threads: 1),  // F(2x2, 2x2)
     ConvCase(cin: 256, cout: 32, size: 16, batch: 1, upsample: true, pixelNorm: false, threads: 2),  // F(4x4, 2x2) in bf16
-    ConvCase(cin: 64, cout: 24, size: 9, batch: 3, upsample: true, pixelNorm: false, threads: 1),    // GEMM stays fp32
+    ConvCase(cin: 64, cout: 24, size: 9, batch: 3, upsample: true, pixelNorm: false, threads: 1),    // GEMM (im2col), up
+    ConvCase(cin: 512, cout: 48, size: 4, batch: 2, upsample: false, pixelNorm: true, threads: 2),   // GEMM, plain
     ConvCase(cin: 128, cout: 64, size: 34, batch: 1, upsample: false, pixelNorm: true, threads: 2),  // F(4x4, 3x3) in bf16
     ConvCase(cin: 128, cout: 64, size: 17, batch: 1, upsample: true, pixelNorm: true, threads: 2),   // F(4x4, 2x2) in bf16
     ConvCase(cin: 64, cout: 64, size: 34, batch: 1, upsample: false, pixelNorm: true, threads: 2),   // F(4x4, 3x3) stays fp32
@@ -159,10 +160,14 @@ func bf16ConvLayerMatchesSlowTwin(_ c: ConvCase) {
     case .gemm: gemm = true
     case .direct: break
     }
-    let expectBF16 = cin % 2 == 0 && !gemm && (!large || cin >= ConvLayer.bf16LargeTileMinCin)
-    #expect(layer.precision == (expectBF16 ? .bf16 : .fp32), "\(layer.path)")
+    let expectBF16 = cin % 2 == 0 && (!large || cin >= ConvLayer.bf16LargeTileMinCin)
+    #expect(layer.precision == (expectBF16 ? .bf16 : .fp32), "\(gemm ? "GEMM" : large ? "F(4x4, .)" : "direct / F(2x2, .)") layer")
     let y = run(layer)
-    if !expectBF16 { #expect(y == run(fp32), "a float32 layer must stay bit for bit float32"); return }
+    if !expectBF16 {
+        let same = y == run(fp32)
+        #expect(same, "a float32 layer must stay bit for bit float32")
+        return
+    }
     for n in 0..<c.batch {
         let input = c.upsample ? Reference.upsample2x(xs[n], c: cin, h: h, w: h) : xs[n]
         var ref = Reference.leakyReLU(Reference.conv2d(input, cin: cin, h: oh, w: oh, weight: w, cout: cout, kh: 3, kw: 3,
@@ -185,4 +190,42 @@ func bf16ConvLayerMatchesSlowTwin(_ c: ConvCase) {
         #expect(throws: PrecisionError.self) { try Precision.bf16.require() }
     }
     #expect(throws: Never.self) { try Precision.fp32.require() }
+}
+
+/// The input transforms that store bf16 V: each value is the float32
+/// transform's (same ISA) rounded to bf16, on interior and border tiles, both
+/// phases' offsets, for the vector bodies (AVX512-BF16) and the slow path.
+@Test(arguments: [KernelISA.portable, .avx512])
+func bf16InputTransformsRoundTheFloat32Ones(_ isa: KernelISA) {
+    guard isa.isSupported else { return }
+    let h = 11, w = 13, c = 32, tr0 = 1
+    let x = noise(h * w * c, seed: 21)
+    typealias F32 = (Int32, Int32, Int32, UnsafeMutablePointer<Float>, Int) -> Void
+    typealias B16 = (Int32, Int32, Int32, UnsafeMutablePointer<UInt16>, Int) -> Int32
+    // (name, tile, positions, float32 transform, bf16 transform); the Int32s: tr1, a, b.
+    let kinds: [(String, Int, Int, F32, B16)] = [
+        ("F(2x2, 3x3)", 2, 16, { tr1, _, _, v, s in msg_wino_input(isa.rawValue, x, Int32(h), Int32(w), Int32(c), Int32(tr0), tr1, v, s) },
+         { tr1, _, _, v, s in msg_wino_input_bf16(isa.rawValue, x, Int32(h), Int32(w), Int32(c), Int32(tr0), tr1, v, s) }),
+        ("F(4x4, 3x3)", 4, 36, { tr1, _, _, v, s in msg_wino43_input(isa.rawValue, x, Int32(h), Int32(w), Int32(c), Int32(tr0), tr1, v, s) },
+         { tr1, _, _, v, s in msg_wino43_input_bf16(isa.rawValue, x, Int32(h), Int32(w), Int32(c), Int32(tr0), tr1, v, s) }),
+        ("F(2x2, 2x2)", 2, 9, { tr1, a, b, v, s in msg_wino22_input(isa.rawValue, x, Int32(h), Int32(w), Int32(c), Int32(tr0), tr1, a, b, v, s) },
+         { tr1, a, b, v, s in msg_wino22_input_bf16(isa.rawValue, x, Int32(h), Int32(w), Int32(c), Int32(tr0), tr1, a, b, v, s) }),
+        ("F(4x4, 2x2)", 4, 25, { tr1, a, b, v, s in msg_wino42_input(isa.rawValue, x, Int32(h), Int32(w), Int32(c), Int32(tr0), tr1, a, b, v, s) },
+         { tr1, a, b, v, s in msg_wino42_input_bf16(isa.rawValue, x, Int32(h), Int32(w), Int32(c), Int32(tr0), tr1, a, b, v, s) }),
+    ]
+    for (name, tile, positions, f32, b16) in kinds {
+        let rows = (h + tile - 1) / tile, tr1 = Int32(rows), tiles = (rows - tr0) * ((w + tile - 1) / tile)
+        let stride = tiles * c + 8
+        for (a, b) in [(0, 0), (1, 1)] {
+            var vf = [Float](repeating: .nan, count: positions * stride)
+            var vb = [UInt16](repeating: 0xFFFF, count: positions * stride)
+            vf.withUnsafeMutableBufferPointer { f32(tr1, Int32(a), Int32(b), $0.baseAddress!, stride) }
+            let rc = vb.withUnsafeMutableBufferPointer { b16(tr1, Int32(a), Int32(b), $0.baseAddress!, stride) }
+            #expect(rc == 0)
+            for xi in 0..<positions {
+                let plane = Array(vf[(xi * stride)..<(xi * stride + tiles * c)])
+                #expect(Array(vb[(xi * stride)..<(xi * stride + tiles * c)]) == bf16Bits(plane, isa: .portable), "\(name) \(isa) position \(xi)")
+            }
+        }
+    }
 }

@@ -123,6 +123,15 @@ void msg_f32_to_bf16(int isa, const float *src, long n, uint16_t *dst);
 void msg_wgemm_pack_bf16(const float *u, int cin, int cout, uint16_t *packed);
 void msg_wgemm_bf16(int isa, const uint16_t *v, int tiles, int cin, const uint16_t *packed, int cout, int cb0, int cb1, float *m);
 
+/* The Winograd input transforms with V stored as bf16 (each value the float32
+ * transform's, rounded); same arguments as their float32 twins, v and stride
+ * in bf16 values. Return 0, or -1 when the temporary of the slow path (CPUs
+ * without AVX512-BF16, or c % 16 != 0) cannot be allocated. */
+int msg_wino_input_bf16(int isa, const float *x, int h, int w, int c, int tr0, int tr1, uint16_t *v, long stride);
+int msg_wino22_input_bf16(int isa, const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, uint16_t *v, long stride);
+int msg_wino43_input_bf16(int isa, const float *x, int h, int w, int c, int tr0, int tr1, uint16_t *v, long stride);
+int msg_wino42_input_bf16(int isa, const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, uint16_t *v, long stride);
+
 /* msg_conv_direct with bf16 input rows and weights: x holds image rows
  * [row0, row0 + n) (row iy at x + (iy - row0) * w * cin; only the rows the
  * output rows [r0, r1) read are touched), wt is msg_conv_direct's layout
