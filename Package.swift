@@ -83,9 +83,9 @@ let package = Package(
         .testTarget(name: "MSGWeightsTests", dependencies: ["MSGWeights", "MSGTensor"]),
         .testTarget(name: "MSGImageTests", dependencies: ["MSGImage", "MSGTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "MSGGenTests", dependencies: ["MSGGen", "MSGWeights", "MSGKernels", "MSGTensor"], exclude: ["Fixtures"]),
-        .testTarget(name: "MSGCLITests", dependencies: ["MSGCLI", "MSGGen", "MSGWeights", "MSGImage", "MSGTensor", "msg-gen"]),
+        .testTarget(name: "MSGCLITests", dependencies: ["MSGCLI", "MSGGen", "MSGWeights", "MSGImage", "MSGKernels", "MSGTensor", "msg-gen"]),
         .testTarget(name: "MSGServerTests", dependencies: [
-            "MSGServer", "MSGRender", "MSGCLI", "MSGGen", "MSGImage",
+            "MSGServer", "MSGRender", "MSGCLI", "MSGGen", "MSGImage", "MSGKernels",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),

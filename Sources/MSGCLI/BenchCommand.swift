@@ -83,7 +83,7 @@ public struct BenchCommand: ParsableCommand {
                     for label in p.order {
                         let ms = p.seconds[label]! * 1000 / Double(p.passes * b)
                         let best = (p.best[label] ?? 0) * 1000 / Double(b)
-                        print(String(format: "    %-32@ %8.2f ms/img (min %7.2f) %5.1f%%", label as NSString, ms, best,
+                        print(String(format: "    %-48@ %8.2f ms/img (min %7.2f) %5.1f%%", label as NSString, ms, best,
                                      100 * p.seconds[label]! / total))
                     }
                 }

@@ -187,7 +187,7 @@ public final class ProGANGenerator: @unchecked Sendable {
         }
         }
         // Block 0, conv_2 + its to-RGB.
-        prof.measure("4x4 conv_2 + rgb") {
+        prof.measure("4x4 conv_2 + rgb [\(layers[0].pathDescription)]") {
         outputs[0].data.withUnsafeMutableBufferPointer { op in
             layers[0].run(x: x, y: y, batch: n, h: 4, w: 4, scratch: ws.scratch, threads: threads,
                           rgb: rgb[0], rgbOut: op.baseAddress!)
@@ -233,14 +233,14 @@ public final class ProGANGenerator: @unchecked Sendable {
         var first = true
         for i in blocks {
             let size = 2 << i   // input size of block i (block 1: 4x4 -> 8x8)
-            prof.measure("\(2 * size)x\(2 * size) conv_1 (up)") {
+            prof.measure("\(2 * size)x\(2 * size) conv_1 (up) [\(layers[2 * i - 1].pathDescription)]") {
                 layers[2 * i - 1].run(x: x, y: y, batch: n, h: size, w: size, scratch: ws.scratch, threads: threads)
             }
             if first, let spare { x = spare }
             first = false
             swap(&x, &y)
             let r = 2 * size
-            prof.measure("\(r)x\(r) conv_2 + rgb") {
+            prof.measure("\(r)x\(r) conv_2 + rgb [\(layers[2 * i].pathDescription)]") {
                 outputs[i - scaleBase].data.withUnsafeMutableBufferPointer { op in
                     layers[2 * i].run(x: x, y: y, batch: n, h: r, w: r, scratch: ws.scratch, threads: threads,
                                       rgb: rgb[i], rgbOut: op.baseAddress! + image * 3 * r * r)

@@ -412,7 +412,7 @@ public final class StyleGANGenerator: @unchecked Sendable {
             let conv = layer.conv!
             let r = layer.resolution, h = conv.upsample ? r / 2 : r
             let isLast = l % 2 == 1
-            prof.measure("\(r)x\(r) layer \(l)\(conv.upsample ? " up" : "")\(isLast ? " + rgb" : "")") {
+            prof.measure("\(r)x\(r) layer \(l)\(conv.upsample ? " up" : "")\(isLast ? " + rgb" : "") [\(conv.pathDescription)]") {
             if conv.upsample {
                 conv.run(x: x, y: y, batch: n, h: h, w: h, scratch: ws.scratch, threads: threads)
                 if first, let spare { x = spare }

@@ -190,16 +190,20 @@ public struct ConvLayer: Sendable {
 
     /// Which layers `--precision bf16` runs in bf16 (the others stay float32):
     /// GEMM (im2col), direct convolutions and Winograd F(2x2, .) with an even
-    /// number of input channels; Winograd F(4x4, .) only from 128 input channels. F(4x4, .)'s
-    /// transforms scale the bf16 rounding of the transformed input and weights
-    /// by their large coefficients (1.7% relative RMS per layer against 0.4%
-    /// for F(2x2, 3x3) and 0.2% direct; tools/reference numpy check): in bf16
-    /// on every layer, the shipped faces-stylegan-64 put 0.41% of its 8-bit
-    /// values more than 2 levels from fp32 (worst 12); with the rule, 0.017%
-    /// (worst 7) and faces-progan-64 0.014% (worst 4), seeds 0-499. The
-    /// 128-channel layers are where bf16 Winograd pays (the 512-channel layers
-    /// of the big models); bf16 F(2x2, .) in their place was slower than
-    /// float32 F(4x4, .) (4 vs 2.25 multiplies per output and channel pair, halved).
+    /// number of input channels; Winograd F(4x4, .) only from 64 input
+    /// channels. F(4x4, .)'s transforms scale the bf16 rounding of the
+    /// transformed input and weights by their large coefficients (1.7% relative
+    /// RMS per layer against 0.4% for F(2x2, 3x3) and 0.2% direct;
+    /// tools/reference/winograd_bf16_error.py and BF16Tests): in bf16 on every layer, the shipped faces-stylegan-64 put
+    /// 0.41% of its 8-bit values more than 2 levels from fp32 (worst 12); with
+    /// the rule, whose F(4x4, .) layers there (16-32 channels, at the two
+    /// largest scales) stay float32, 0.017% (worst 7), and faces-progan-64
+    /// 0.014% (worst 4), seeds 0-499. From 64 channels on, bf16 F(4x4, .) is
+    /// where bf16 Winograd pays on the large models (their 64-512-channel
+    /// layers; raw-output error of stylegan-1024 1.9% with 64, 1.6% with 128 as
+    /// the bound, against OpenVINO bf16's 35%); bf16 F(2x2, .) in their place
+    /// was slower than float32 F(4x4, .) (4 vs 2.25 multiplies per output and
+    /// channel pair, halved, and 1.8x the transform work).
     public enum BF16Route: Sendable { case direct, winograd(Winograd.Kind), gemm }
     public static func bf16Eligible(path: BF16Route, cin: Int) -> Bool {
         guard cin % 2 == 0 else { return false }
@@ -224,6 +228,24 @@ public struct ConvLayer: Sendable {
     /// 4.6 ms).
     public static func upsampleLargeTiles(cin: Int, cout: Int, inputSize: Int) -> Bool {
         inputSize >= 16 && Winograd.upsampleLargeWeightBytes(cin: cin, cout: cout) <= (16 << 10) * inputSize * inputSize
+    }
+
+    /// The path and precision, for `bench --profile` labels: "gemm", "direct",
+    /// "F(4x4,3x3)", "F(2x2,2x2)" (per up-conv phase), ..., then " bf16" when bf16.
+    public var pathDescription: String {
+        let p: String
+        switch path {
+        case .gemm: p = "gemm"
+        case .direct: p = "direct"
+        case .winograd(let wg):
+            switch wg.kind {
+            case .plain3x3: p = "F(2x2,3x3)"
+            case .plain3x3Large: p = "F(4x4,3x3)"
+            case .upsample2x2: p = "F(2x2,2x2)"
+            case .upsample2x2Large: p = "F(4x4,2x2)"
+            }
+        }
+        return precision == .bf16 ? p + " bf16" : p
     }
 
     /// Smallest input size for Winograd F(4x4, 3x3).

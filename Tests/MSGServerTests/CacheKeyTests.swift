@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import MSGGen
+import MSGKernels
 import MSGWeights
 @testable import MSGServer
 import Testing
@@ -105,6 +106,17 @@ import Testing
                 }
             }
         }
+    }
+
+    /// `serve --precision bf16` pictures differ from float32 ones: another
+    /// fingerprint (so other ETags); float32's is the one it always had.
+    @Test(.enabled(if: Precision.bf16Supported && KernelISA.active == .avx512))
+    func bf16ModelsHaveTheirOwnFingerprint() throws {
+        let file = try RandomModels.proGAN(depth: 3, latentSize: 16, seed: 1, name: "faces")
+        let fp32 = try ServedModel.fingerprint(Model(file: file))
+        let bf16 = try ServedModel.fingerprint(Model(file: file, precision: .bf16))
+        #expect(fp32 != bf16)
+        #expect(try fp32 == ServedModel.fingerprint(Model(file: RandomModels.proGAN(depth: 3, latentSize: 16, seed: 1, name: "faces"))))
     }
 
     /// Two files with the same name, shapes and tensor names but other values
