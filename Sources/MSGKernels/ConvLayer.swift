@@ -198,7 +198,8 @@ public struct ConvLayer: Sendable {
     /// 0.41% of its 8-bit values more than 2 levels from fp32 (worst 12); with
     /// the rule, whose F(4x4, .) layers there (16-32 channels, at the two
     /// largest scales) stay float32, 0.017% (worst 7), and faces-progan-64
-    /// 0.014% (worst 4), seeds 0-499. From 64 channels on, bf16 F(4x4, .) is
+    /// 0.014% (worst 4), seeds 0-499; with 32 as the bound (its 32 px layer in
+    /// bf16 F(4x4, 3x3)) 0.41% again (worst 12). From 64 channels on, bf16 F(4x4, .) is
     /// where bf16 Winograd pays on the large models (their 64-512-channel
     /// layers; raw-output error of stylegan-1024 1.9% with 64, 1.6% with 128 as
     /// the bound, against OpenVINO bf16's 35%); bf16 F(2x2, .) in their place
