@@ -61,6 +61,7 @@ public final class ServedModel: Sendable {
             "family": model.family.rawValue,
             "resolutions": model.resolutions,
             "latent_size": model.latentSize,
+            "precision": model.precision.rawValue,
             "default": isDefault,
         ]
         var defaults: [String: Any] = ["scale": "max"]

@@ -103,6 +103,7 @@ public func buildApplication(config: ServerConfig, dependencies deps: ServerDepe
             let urlHost = host.contains(":") ? "[\(host)]" : host
             logger.notice("msg-gen serve listening on http://\(urlHost):\(port)/",
                         metadata: ["models": "\(deps.models.models.map(\.name).joined(separator: ","))",
+                                   "precision": "\(deps.models.models.first?.model.precision.rawValue ?? "fp32")",
                                    "max_batch": "\(config.batch.maxBatch)", "max_queue": "\(config.batch.maxQueue)",
                                    "batch_wait_ms": "\(config.batch.batchWaitSeconds * 1000)",
                                    "cache_bytes": "\(config.cacheBytes)",

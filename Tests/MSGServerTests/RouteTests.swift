@@ -19,6 +19,7 @@ import Testing
                 #expect(list[0]["family"] as? String == "msg-progan")
                 #expect(list[0]["resolutions"] as? [Int] == progan.resolutions)
                 #expect(list[0]["latent_size"] as? Int == progan.latentSize)
+                #expect(list[0]["precision"] as? String == "fp32")
                 #expect(list[0]["default"] as? Bool == true)
                 #expect(list[0]["style_layers"] is NSNull)
                 #expect(list[1]["family"] as? String == "msg-stylegan")
