@@ -366,50 +366,36 @@ static int wino_bf16_fallback(wino_f32_input fn, int isa, const float *x, int h,
     return 0;
 }
 
-int msg_wino_input_bf16(int isa, const float *x, int h, int w, int c, int tr0, int tr1, uint16_t *v, long stride) {
+/* In a public bf16 transform: runs the vector body `call` (which may use
+ * `zeros`, c zero floats) and returns 0 when the bf16 vector path applies. */
 #if defined(MSG_X86)
-    if (msg_bf16_vector(isa) && c % 16 == 0) {
-        float zeros[c > 0 ? c : 1];
-        memset(zeros, 0, sizeof(float) * (c > 0 ? c : 1));
-        wino_input_avx512_bf16(x, h, w, c, tr0, tr1, v, stride, zeros);
-        return 0;
-    }
+#define BF16_VECTOR_INPUT(call) do { \
+    if (msg_bf16_vector(isa) && c % 16 == 0) { \
+        float zeros[c > 0 ? c : 1]; \
+        memset(zeros, 0, sizeof(float) * (c > 0 ? c : 1)); \
+        call; \
+        return 0; \
+    } } while (0)
+#else
+#define BF16_VECTOR_INPUT(call) do { } while (0)
 #endif
+
+int msg_wino_input_bf16(int isa, const float *x, int h, int w, int c, int tr0, int tr1, uint16_t *v, long stride) {
+    BF16_VECTOR_INPUT(wino_input_avx512_bf16(x, h, w, c, tr0, tr1, v, stride, zeros));
     return wino_bf16_fallback(wino_input_any, isa, x, h, w, c, tr0, tr1, 0, 0, 2, 16, v, stride);
 }
 
 int msg_wino22_input_bf16(int isa, const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, uint16_t *v, long stride) {
-#if defined(MSG_X86)
-    if (msg_bf16_vector(isa) && c % 16 == 0) {
-        float zeros[c > 0 ? c : 1];
-        memset(zeros, 0, sizeof(float) * (c > 0 ? c : 1));
-        wino22_input_avx512_bf16(x, h, w, c, tr0, tr1, a, b, v, stride, zeros);
-        return 0;
-    }
-#endif
+    BF16_VECTOR_INPUT(wino22_input_avx512_bf16(x, h, w, c, tr0, tr1, a, b, v, stride, zeros));
     return wino_bf16_fallback(msg_wino22_input, isa, x, h, w, c, tr0, tr1, a, b, 2, 9, v, stride);
 }
 
 int msg_wino43_input_bf16(int isa, const float *x, int h, int w, int c, int tr0, int tr1, uint16_t *v, long stride) {
-#if defined(MSG_X86)
-    if (msg_bf16_vector(isa) && c % 16 == 0) {
-        float zeros[c > 0 ? c : 1];
-        memset(zeros, 0, sizeof(float) * (c > 0 ? c : 1));
-        wino43_input_avx512_bf16(x, h, w, c, tr0, tr1, v, stride, zeros);
-        return 0;
-    }
-#endif
+    BF16_VECTOR_INPUT(wino43_input_avx512_bf16(x, h, w, c, tr0, tr1, v, stride, zeros));
     return wino_bf16_fallback(wino43_input_any, isa, x, h, w, c, tr0, tr1, 0, 0, 4, 36, v, stride);
 }
 
 int msg_wino42_input_bf16(int isa, const float *x, int h, int w, int c, int tr0, int tr1, int a, int b, uint16_t *v, long stride) {
-#if defined(MSG_X86)
-    if (msg_bf16_vector(isa) && c % 16 == 0) {
-        float zeros[c > 0 ? c : 1];
-        memset(zeros, 0, sizeof(float) * (c > 0 ? c : 1));
-        wino42_input_avx512_bf16(x, h, w, c, tr0, tr1, a, b, v, stride, zeros);
-        return 0;
-    }
-#endif
+    BF16_VECTOR_INPUT(wino42_input_avx512_bf16(x, h, w, c, tr0, tr1, a, b, v, stride, zeros));
     return wino_bf16_fallback(msg_wino42_input, isa, x, h, w, c, tr0, tr1, a, b, 4, 25, v, stride);
 }

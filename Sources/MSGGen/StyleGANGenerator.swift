@@ -335,7 +335,6 @@ public final class StyleGANGenerator: @unchecked Sendable {
         let d = config.dlatentSize, nl = numLayers
         precondition(n >= 1 && n <= ws.batch && dlatents.count == n * nl * d)
         if case .perImage(let arr) = noise { precondition(arr.count == n) }
-        let threads = ws.threads
         let split = ws.perImageFrom ?? nl
         // Streaming: the scales of the layers from the split on are one image's tensors.
         let splitScale = split / 2   // layer 2k (an up-conv) starts scale k

@@ -380,31 +380,31 @@ public struct ConvLayer: Sendable {
                 }
                 finish(n: n, index: tile, o0: r0, o1: r1, worker: worker)
             } else {
-              if phasesTogether { convertBF16Rows(x: xi, h: h, w: w, from: r0 - 1, to: r1 + 1, scratch: scratch, worker: worker) }
-              for phase in phasesTogether ? Array(0..<4) : [phase] {
-                // One phase (a, b) of an up-conv: output pixels (2y + a, 2x + b).
-                let a = phase >> 1, b = phase & 1
-                switch path {
-                case .direct(let k):
-                    if precision == .bf16 {
-                        runDirectBF16(kernel: phase, h: h, w: w, kh: 2, oy: a - 1, ox: b - 1, r0: r0, r1: r1, rowsFrom: max(0, r0 - 1), out: panel,
-                                      scratch: scratch, worker: worker)
-                    } else {
-                        k[phase].weights.withUnsafeBufferPointer { wp in
-                            msg_conv_direct(KernelISA.active.rawValue, xi, Int32(h), Int32(w), Int32(cin), wp.baseAddress!, 2, 2, Int32(a - 1), Int32(b - 1),
-                                            Int32(cout), Int32(r0), Int32(r1), panel)
+                if phasesTogether { convertBF16Rows(x: xi, h: h, w: w, from: r0 - 1, to: r1 + 1, scratch: scratch, worker: worker) }
+                for phase in phasesTogether ? 0..<4 : phase..<(phase + 1) {
+                    // One phase (a, b) of an up-conv: output pixels (2y + a, 2x + b).
+                    let a = phase >> 1, b = phase & 1
+                    switch path {
+                    case .direct(let k):
+                        if precision == .bf16 {
+                            runDirectBF16(kernel: phase, h: h, w: w, kh: 2, oy: a - 1, ox: b - 1, r0: r0, r1: r1, rowsFrom: max(0, r0 - 1), out: panel,
+                                          scratch: scratch, worker: worker)
+                        } else {
+                            k[phase].weights.withUnsafeBufferPointer { wp in
+                                msg_conv_direct(KernelISA.active.rawValue, xi, Int32(h), Int32(w), Int32(cin), wp.baseAddress!, 2, 2, Int32(a - 1), Int32(b - 1),
+                                                Int32(cout), Int32(r0), Int32(r1), panel)
+                            }
                         }
+                    case .gemm(let k):
+                        Im2col.fill(x: xi, h: h, w: w, cin: cin, kh: 2, kw: 2, oy: a - 1, ox: b - 1, rows: r0..<r1, col: col)
+                        gemm(k[phase], col: col, pixels: pixels, out: panel, threads: gemmThreads, scratch: scratch, worker: worker)
+                    case .winograd: fatalError("unreachable: Winograd ran above")
                     }
-                case .gemm(let k):
-                    Im2col.fill(x: xi, h: h, w: w, cin: cin, kh: 2, kw: 2, oy: a - 1, ox: b - 1, rows: r0..<r1, col: col)
-                    gemm(k[phase], col: col, pixels: pixels, out: panel, threads: gemmThreads, scratch: scratch, worker: worker)
-                case .winograd: fatalError("unreachable: Winograd ran above")
+                    bias.withUnsafeBufferPointer { epilogue.apply(rows: panel, pixels: pixels, channels: cout, bias: $0.baseAddress!) }
+                    for yy in r0..<r1 {
+                        Self.scatterPhaseRow(src: panel + (yy - r0) * w * cout, dst: yi + ((2 * yy + a) * ow + b) * cout, pixels: w, channels: cout)
+                    }
                 }
-                bias.withUnsafeBufferPointer { epilogue.apply(rows: panel, pixels: pixels, channels: cout, bias: $0.baseAddress!) }
-                for yy in r0..<r1 {
-                    Self.scatterPhaseRow(src: panel + (yy - r0) * w * cout, dst: yi + ((2 * yy + a) * ow + b) * cout, pixels: w, channels: cout)
-                }
-              }
             }
         }
     }

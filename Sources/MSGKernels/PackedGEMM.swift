@@ -43,14 +43,9 @@ public struct PackedGEMM: Sendable {
     /// threads (items: 32-column blocks x groups of rows).
     public func run(a: UnsafePointer<Float>, m: Int, c: UnsafeMutablePointer<Float>, threads: Int) {
         precondition(!bf16, "a bf16 matrix takes bf16 rows: run(aBF16:...)")
-        let blocks = (n + 31) / 32
-        let groups = (m + Self.rowsPerItem - 1) / Self.rowsPerItem
         packed.withUnsafeBufferPointer { wp in
-            let w = wp.baseAddress!
-            Workers.run(items: blocks * groups, workers: threads) { item, _ in
-                let cb = item / groups, g = item % groups
-                let r0 = g * Self.rowsPerItem, rows = min(m - r0, Self.rowsPerItem)
-                msg_wgemm(KernelISA.active.rawValue, a + r0 * k, Int32(rows), Int32(k), w, Int32(n), Int32(cb), Int32(cb + 1), c + r0 * n)
+            forEachItem(m: m, threads: threads) { r0, rows, cb in
+                msg_wgemm(KernelISA.active.rawValue, a + r0 * k, Int32(rows), Int32(k), wp.baseAddress!, Int32(n), Int32(cb), Int32(cb + 1), c + r0 * n)
             }
         }
     }
@@ -59,15 +54,21 @@ public struct PackedGEMM: Sendable {
     /// summed in float32) on a bf16 matrix.
     public func run(aBF16 a: UnsafePointer<UInt16>, m: Int, c: UnsafeMutablePointer<Float>, threads: Int) {
         precondition(bf16, "a float32 matrix takes float32 rows")
+        packedBF16.withUnsafeBufferPointer { wp in
+            forEachItem(m: m, threads: threads) { r0, rows, cb in
+                msg_wgemm_bf16(KernelISA.active.rawValue, a + r0 * k, Int32(rows), Int32(k), wp.baseAddress!, Int32(n), Int32(cb), Int32(cb + 1), c + r0 * n)
+            }
+        }
+    }
+
+    /// The work items of a product of m rows: (first row, rows, column block).
+    @inline(__always)
+    private func forEachItem(m: Int, threads: Int, _ body: (_ r0: Int, _ rows: Int, _ cb: Int) -> Void) {
         let blocks = (n + 31) / 32
         let groups = (m + Self.rowsPerItem - 1) / Self.rowsPerItem
-        packedBF16.withUnsafeBufferPointer { wp in
-            let w = wp.baseAddress!
-            Workers.run(items: blocks * groups, workers: threads) { item, _ in
-                let cb = item / groups, g = item % groups
-                let r0 = g * Self.rowsPerItem, rows = min(m - r0, Self.rowsPerItem)
-                msg_wgemm_bf16(KernelISA.active.rawValue, a + r0 * k, Int32(rows), Int32(k), w, Int32(n), Int32(cb), Int32(cb + 1), c + r0 * n)
-            }
+        Workers.run(items: blocks * groups, workers: threads) { item, _ in
+            let g = item % groups, r0 = g * Self.rowsPerItem
+            body(r0, min(m - r0, Self.rowsPerItem), item / groups)
         }
     }
 }

@@ -76,7 +76,6 @@ BF16_512(8) BF16_512(12) BF16_512(16) BF16_512(24)
 
 #define TRIAD_N (32L << 20)
 static float *ta, *tb, *tc;
-static int triad_threads;
 struct part { long i0, i1; };
 static void *triad_part(void *arg) {
     struct part *p = arg;
@@ -87,7 +86,6 @@ static double triad(int threads) {
     ta = malloc(TRIAD_N * 4); tb = malloc(TRIAD_N * 4); tc = malloc(TRIAD_N * 4);
     if (!ta || !tb || !tc) return 0;
     for (long i = 0; i < TRIAD_N; i++) { ta[i] = 0; tb[i] = 1; tc[i] = 2; }
-    triad_threads = threads;
     double best = 0;
     for (int r = 0; r < 5; r++) {
         pthread_t t[256];

@@ -25,7 +25,6 @@ import math
 import os
 import re
 import subprocess
-import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
