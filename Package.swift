@@ -59,6 +59,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
@@ -68,7 +69,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "msg-gen", dependencies: ["MSGCLI", "MSGKernels"]),
+        .executableTarget(name: "msg-gen", dependencies: ["MSGCLI", "MSGKernels", "MSGServer"]),
 
         // MARK: - Fuzz targets (tools/fuzz.sh builds them with libFuzzer; plain builds replay files)
         .executableTarget(name: "FuzzSafetensors", dependencies: ["MSGWeights"]),
@@ -83,9 +84,11 @@ let package = Package(
         .testTarget(name: "MSGWeightsTests", dependencies: ["MSGWeights", "MSGTensor"]),
         .testTarget(name: "MSGImageTests", dependencies: ["MSGImage", "MSGTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "MSGGenTests", dependencies: ["MSGGen", "MSGWeights", "MSGKernels", "MSGTensor"], exclude: ["Fixtures"]),
-        .testTarget(name: "MSGCLITests", dependencies: ["MSGCLI", "MSGGen", "MSGWeights", "MSGImage", "MSGKernels", "MSGTensor", "msg-gen"]),
+        // A raw loopback HTTP client for the server tests (in-process and as a process).
+        .target(name: "LoopbackHTTP", path: "Tests/LoopbackHTTP"),
+        .testTarget(name: "MSGCLITests", dependencies: ["MSGCLI", "MSGGen", "MSGWeights", "MSGImage", "MSGKernels", "MSGTensor", "msg-gen", "LoopbackHTTP"]),
         .testTarget(name: "MSGServerTests", dependencies: [
-            "MSGServer", "MSGRender", "MSGCLI", "MSGGen", "MSGImage", "MSGKernels",
+            "MSGServer", "MSGRender", "MSGCLI", "MSGGen", "MSGImage", "MSGKernels", "LoopbackHTTP",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),

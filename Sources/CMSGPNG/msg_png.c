@@ -134,8 +134,9 @@ int msg_png_writer_create(uint32_t width, uint32_t height,
         set_error(err, err_capacity, "unknown PNG filter bits");
         return 1;
     }
-    if (zlib_strategy != Z_DEFAULT_STRATEGY && zlib_strategy != Z_FILTERED && zlib_strategy != Z_RLE) {
-        set_error(err, err_capacity, "zlib strategy must be default, filtered or RLE");
+    if (zlib_strategy != Z_DEFAULT_STRATEGY && zlib_strategy != Z_FILTERED && zlib_strategy != Z_RLE
+        && zlib_strategy != Z_HUFFMAN_ONLY) {
+        set_error(err, err_capacity, "zlib strategy must be default, filtered, Huffman-only or RLE");
         return 1;
     }
     if (text_count > (size_t)INT32_MAX) {

@@ -34,8 +34,8 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-queue"), parsing: .unconditional, help: "Images queued or rendering per model before 503.")
     public var maxQueue = 256
 
-    @Option(name: .long, parsing: .unconditional, help: "Render workers per model (each with its own buffers).")
-    public var workers = 1
+    @Option(name: .long, parsing: .unconditional, help: "Render workers per model, each with its own buffers (default: one per core, at most 4; their passes share the engine threads).")
+    public var workers = BatchConfig.defaultWorkers
 
     @Option(name: .long, parsing: .unconditional, help: "Engine threads per worker (default: all cores).")
     public var threads = ProcessInfo.processInfo.activeProcessorCount

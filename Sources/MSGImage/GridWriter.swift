@@ -1,3 +1,4 @@
+import CMSGPNG
 import MSGTensor
 
 /// A grid picture (`GridGeometry`: one image, a seed grid or a multi-scale
@@ -52,12 +53,8 @@ public final class GridWriter {
         let h = s[1], w = s[2], plane = h * w
         try place(height: h, width: w) { y, row in
             tensor.data.withUnsafeBufferPointer { src in
-                for x in 0..<w {
-                    let i = y * w + x
-                    row[3 * x] = PixelMapping.toUInt8(src[i])
-                    row[3 * x + 1] = PixelMapping.toUInt8(src[plane + i])
-                    row[3 * x + 2] = PixelMapping.toUInt8(src[2 * plane + i])
-                }
+                let r = src.baseAddress! + y * w
+                msg_planes_to_rgb8(r, r + plane, r + 2 * plane, w, row)
             }
         }
     }

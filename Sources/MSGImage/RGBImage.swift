@@ -1,3 +1,4 @@
+import CMSGPNG
 import MSGTensor
 
 /// An 8-bit RGB image, row-major with interleaved channels (HWC).
@@ -41,11 +42,8 @@ public struct RGBImage: Sendable, Equatable {
         var pixels = [UInt8](repeating: 0, count: plane * 3)
         tensor.data.withUnsafeBufferPointer { src in
             pixels.withUnsafeMutableBufferPointer { dst in
-                for c in 0..<3 {
-                    for i in 0..<plane {
-                        dst[i * 3 + c] = PixelMapping.toUInt8(src[c * plane + i])
-                    }
-                }
+                let r = src.baseAddress!
+                msg_planes_to_rgb8(r, r + plane, r + 2 * plane, plane, dst.baseAddress!)
             }
         }
         self.init(width: width, height: height, pixels: pixels)

@@ -78,6 +78,8 @@ public final class RenderPool: @unchecked Sendable {
     private var admitted = 0
     private var stopping = false
     private var held = false
+    /// Workers in their batch-wait fill phase (`BatchConfig.batchWait` > 0).
+    private var filling = 0
     private var running = 0
     private var stopWaiters: [CheckedContinuation<Void, Never>] = []
     private var idleReleasesCount = 0
@@ -214,7 +216,10 @@ public final class RenderPool: @unchecked Sendable {
     private func workerLoop(_ renderer: Renderer) {
         while true {
             cond.lock()
-            while (queue.isEmpty || held) && !stopping {
+            // With a batch wait, one worker fills its batch at a time: the
+            // others take jobs only once a whole batch of its own is queued,
+            // so several workers never sit on part-filled batches.
+            while (queue.isEmpty || held || (filling > 0 && queue.count < config.maxBatch)) && !stopping {
                 // Idle for `idleRelease`: give back what passes above one image took.
                 if !cond.wait(until: Date(timeIntervalSinceNow: config.idleReleaseSeconds)), queue.isEmpty,
                    (renderer.heldPlan?.images ?? 0) > 1 {
@@ -234,11 +239,14 @@ public final class RenderPool: @unchecked Sendable {
             var batch: [Work] = []
             gather(into: &batch)
             if batch.count < config.maxBatch && config.batchWaitSeconds > 0 {
+                filling += 1
                 let deadline = Date(timeIntervalSinceNow: config.batchWaitSeconds)
                 while batch.count < config.maxBatch && !stopping && cond.wait(until: deadline) {
                     gather(into: &batch)
                 }
                 gather(into: &batch)
+                filling -= 1
+                cond.broadcast()   // the other workers may take what is left
             }
             metrics.queueDepth(model: model.name, queue.count)
             cond.unlock()

@@ -104,6 +104,8 @@ public func buildApplication(config: ServerConfig, dependencies deps: ServerDepe
             logger.notice("msg-gen serve listening on http://\(urlHost):\(port)/",
                         metadata: ["models": "\(deps.models.models.map(\.name).joined(separator: ","))",
                                    "precision": "\(deps.models.models.first?.model.precision.rawValue ?? "fp32")",
+                                   "workers": "\(config.batch.workers)", "threads": "\(config.batch.threads)",
+                                   "executor": "\(ServerRuntime.executor.rawValue)",
                                    "max_batch": "\(config.batch.maxBatch)", "max_queue": "\(config.batch.maxQueue)",
                                    "batch_wait_ms": "\(config.batch.batchWaitSeconds * 1000)",
                                    "cache_bytes": "\(config.cacheBytes)",
@@ -129,3 +131,4 @@ func json(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
     return Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
                     body: .init(byteBuffer: ByteBuffer(bytes: Array(data) + [0x0A])))
 }
+

@@ -1,6 +1,7 @@
 import Foundation
 import MSGCLI
 import MSGKernels
+import MSGServer
 
 @main
 struct Entry {
@@ -12,6 +13,14 @@ struct Entry {
         do { try KernelISA.checkEnvironment() } catch {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             exit(2)
+        }
+        // `serve` runs its tasks on NIO's event loops (ServerRuntime); only
+        // possible before the first task, so here.
+        if CommandLine.arguments.dropFirst().first == "serve" {
+            do { try ServerRuntime.installForServe() } catch {
+                FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+                exit(2)
+            }
         }
         // Negative numbers inside list options (NegativeNumbers): --batches 1 -8.
         await MSGGenCommand.main(NegativeNumbers.attach(Array(CommandLine.arguments.dropFirst())))

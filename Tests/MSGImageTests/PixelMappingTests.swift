@@ -18,6 +18,27 @@ struct PixelMappingTests {
         #expect(mismatches.isEmpty, "first mismatches (x, got, numpy): \(mismatches.prefix(5))")
     }
 
+    @Test("the vectorised conversion (RGBImage, GridWriter) matches numpy's rule value by value, in every channel")
+    func vectorPathMatchesNumpy() throws {
+        let raw = try Fixtures.bytes("pixel_inputs_f32.bin")
+        let expected = try Fixtures.bytes("pixel_expected_u8.bin")
+        let n = expected.count
+        let xs: [Float] = (0..<n).map { i in
+            Float(bitPattern: UInt32(raw[4 * i]) | UInt32(raw[4 * i + 1]) << 8 | UInt32(raw[4 * i + 2]) << 16 | UInt32(raw[4 * i + 3]) << 24)
+        }
+        // Each channel gets the values in another order, so a channel mix-up shows.
+        let planes = [xs, Array(xs.reversed()), Array(xs[(n / 3)...] + xs[..<(n / 3)])]
+        let wants = [Array(expected), Array(expected.reversed()), Array(expected[(n / 3)...] + expected[..<(n / 3)])]
+        let image = try RGBImage(chw: Tensor(shape: [3, 1, n], data: planes.flatMap { $0 }))
+        var mismatches = 0
+        for i in 0..<n { for c in 0..<3 where image.pixels[3 * i + c] != wants[c][i] { mismatches += 1 } }
+        #expect(mismatches == 0)
+        let named: [Float] = [-1, 0, 1, -0.0, 2, -2, .infinity, -.infinity, .greatestFiniteMagnitude,
+                              -.greatestFiniteMagnitude, .nan, -.nan, .signalingNaN]
+        let row = try RGBImage(chw: Tensor(shape: [3, 1, named.count], data: named + named + named))
+        #expect((0..<named.count).allSatisfy { i in row.pixels[3 * i] == PixelMapping.toUInt8(named[i]) })
+    }
+
     @Test("named values", arguments: [
         (Float(-1), UInt8(0)), (0, 128), (1, 255), (-0.0, 128),
         (2, 255), (-2, 0), (.infinity, 255), (-.infinity, 0),

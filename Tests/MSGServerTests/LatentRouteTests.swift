@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackHTTP
 import Hummingbird
 import HummingbirdTesting
 import MSGCLI

@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackHTTP
 import Hummingbird
 import HummingbirdTesting
 import MSGGen
@@ -202,9 +203,10 @@ import Testing
 @Suite struct BatchingTests {
     /// The worker holding the first image waits for batch-mates until its batch of
     /// 8 is full (a minute at most, never reached when the 8 requests arrive), so the
-    /// 8 images take exactly one forward pass whatever the machine's speed.
+    /// 8 images take exactly one forward pass whatever the machine's speed; the
+    /// second worker does not start a part-filled batch of its own meanwhile.
     @Test func concurrentRequestsShareForwardPassesAndKeepTheirBits() async throws {
-        let config = testConfig { $0.batch.maxBatch = 8; $0.batch.batchWait = .seconds(60); $0.cacheBytes = 0 }
+        let config = testConfig { $0.batch.maxBatch = 8; $0.batch.batchWait = .seconds(60); $0.cacheBytes = 0; $0.batch.workers = 2 }
         let solo = try cliPNG(["--weights", proganPath, "--seed", "103"])
         try await withApp([progan], config: config) { client, deps in
             let bodies = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in

@@ -32,7 +32,7 @@ typedef struct msg_png_text {
  * a failure the writer only accepts msg_png_writer_free. */
 typedef struct msg_png_writer msg_png_writer;
 
-/* zlib_strategy: Z_DEFAULT_STRATEGY (0), Z_FILTERED (1), Z_RLE (3). */
+/* zlib_strategy: Z_DEFAULT_STRATEGY (0), Z_FILTERED (1), Z_HUFFMAN_ONLY (2), Z_RLE (3). */
 int msg_png_writer_create(uint32_t width, uint32_t height,
                           const msg_png_text *texts, size_t text_count,
                           int compression_level, int filters, int zlib_strategy,

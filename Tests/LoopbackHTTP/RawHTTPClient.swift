@@ -3,14 +3,16 @@ import Foundation
 import Glibc
 #endif
 
+/// Test support shared by MSGServerTests and MSGCLITests (target LoopbackHTTP).
+///
 /// A plain TCP client on loopback for what HTTP clients hide: exact request
 /// bytes, slow senders, half-read responses, the moment the server closes.
 /// Blocking calls run on a thread of their own (never on Swift's cooperative
 /// pool, which the server's handlers need); every read has a deadline.
-final class RawHTTPClient: @unchecked Sendable {
+public final class RawHTTPClient: @unchecked Sendable {
     private var fd: Int32
 
-    init(port: Int) throws {
+    public init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw RawError("socket: errno \(errno)") }
         var addr = sockaddr_in()
@@ -25,7 +27,7 @@ final class RawHTTPClient: @unchecked Sendable {
 
     deinit { if fd >= 0 { Glibc.close(fd) } }
 
-    func send(_ text: String) throws {
+    public func send(_ text: String) throws {
         let bytes = Array(text.utf8)
         var sent = 0
         while sent < bytes.count {
@@ -36,16 +38,16 @@ final class RawHTTPClient: @unchecked Sendable {
     }
 
     /// Closes the socket (the client goes away).
-    func close() { if fd >= 0 { Glibc.close(fd); fd = -1 } }
+    public func close() { if fd >= 0 { Glibc.close(fd); fd = -1 } }
 
     /// Reads until the server closes the connection or `deadline` passes.
     /// `closed` is true only if the server closed it (EOF or reset).
-    func readUntilClosed(deadline: Duration) async -> (bytes: [UInt8], closed: Bool) {
+    public func readUntilClosed(deadline: Duration) async -> (bytes: [UInt8], closed: Bool) {
         await Self.onThread { [self] in readUntilClosedBlocking(deadline: deadline) }
     }
 
     /// Reads until `marker` has arrived (or EOF/deadline); returns what was read.
-    func read(until marker: String, deadline: Duration) async -> [UInt8] {
+    public func read(until marker: String, deadline: Duration) async -> [UInt8] {
         await Self.onThread { [self] in
             var got: [UInt8] = []
             let end = ContinuousClock.now + deadline
@@ -86,14 +88,14 @@ final class RawHTTPClient: @unchecked Sendable {
     }
 }
 
-struct RawError: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
+public struct RawError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
 }
 
 /// Polls `condition` until it holds or `deadline` passes (generous deadlines:
 /// these wait for an event, they never time one).
-func eventually(_ deadline: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
+public func eventually(_ deadline: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
     let end = ContinuousClock.now + deadline
     while ContinuousClock.now < end {
         if try await condition() { return true }
@@ -103,5 +105,5 @@ func eventually(_ deadline: Duration = .seconds(10), _ condition: () async throw
 }
 
 extension Array where Element == UInt8 {
-    var text: String { String(decoding: self, as: UTF8.self) }
+    public var text: String { String(decoding: self, as: UTF8.self) }
 }
