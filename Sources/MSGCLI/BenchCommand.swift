@@ -75,9 +75,12 @@ public struct BenchCommand: ParsableCommand {
             for b in batches {
                 let r = try Bench.measure(model: model, batch: b, threads: threads, iterations: iterations, profile: profile)
                 let gflops = model.flopsPerImage / (r.msPerImage * 1e6)
-                print(String(format: "%-15@ %6d %8.1f %12.1f %11.1f %9.1f %6.0f%% %12.0f",
-                             label as NSString, b, r.msPerImage, r.minMsPerImage, model.flopsPerImage / 1e9,
-                             gflops, 100 * gflops / peak, r.peakRSSMB))
+                // Two decimals below 10 ms (small models' ratios in tools/loadtest.sh); no peak: "-".
+                let digits = r.msPerImage < 10 ? 2 : 1
+                let pct = noPeak ? "      -" : String(format: "%6.0f%%", 100 * gflops / peak)
+                print(String(format: "%-15@ %6d %8.*f %12.*f %11.1f %9.1f %@ %12.0f",
+                             label as NSString, b, digits, r.msPerImage, digits, r.minMsPerImage, model.flopsPerImage / 1e9,
+                             gflops, pct as NSString, r.peakRSSMB))
                 if let p = r.profile {
                     let total = p.order.reduce(0.0) { $0 + p.seconds[$1]! }
                     for label in p.order {

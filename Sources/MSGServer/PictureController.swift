@@ -48,7 +48,7 @@ struct PictureController: Sendable {
         return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
             group.addTask {
                 try await deps.inFlight.bytes(for: picture.key, model: picture.served.name) {
-                    let bytes = try await picture.png()
+                    let bytes = try await picture.png(inlinePixels: deps.limits.inlineEncodePixels)
                     deps.cache.put(picture.key, bytes)
                     deps.metrics.cacheBytes(deps.cache.usage.bytes)
                     return bytes

@@ -1,6 +1,7 @@
 import MSGGen
 import MSGImage
 import MSGRender
+import NIOPosix
 
 /// A validated request for a picture: what to render, how to compose it, and
 /// the key naming its bytes (cache key; its hash is the ETag).
@@ -16,6 +17,8 @@ struct PictureRequest: Sendable {
     let scaleIndices: [Int]
     let options: RenderOptions
     let key: String
+    /// RGB pixels of the picture before padding (what `ServerLimits.maxPixels` bounds).
+    let pixels: Int
 
     /// Strong ETag: same key, same bytes (output is deterministic).
     var etag: String {
@@ -63,7 +66,8 @@ struct PictureRequest: Sendable {
             throw .badParameter(countName, "\(list.count) seeds at scale \(sel.describe(in: served.model)) make \(pixels) pixels (limit \(limits.maxPixels)); ask for fewer seeds or a smaller scale")
         }
         let key = "v1|\(served.fingerprint)|seeds=\(list[0])+\(list.count)|scale=\(sel.describe(in: served.model))|all=\(idx.count > 1)|\(optionsKey(options))"
-        return PictureRequest(served: served, kind: .seeds(list), scales: sel, scaleIndices: idx, options: options, key: key)
+        return PictureRequest(served: served, kind: .seeds(list), scales: sel, scaleIndices: idx, options: options, key: key,
+                              pixels: pixels)
     }
 
     /// `GET /v1/mix?rows=&cols=&styles=&scale=max|all|R&psi=&...` (msg-stylegan models).
@@ -92,7 +96,7 @@ struct PictureRequest: Sendable {
         let opts = Pictures.mixOptions(try options(q, model))
         let key = "v1|\(served.fingerprint)|mix|rows=\(rows.map(String.init).joined(separator: ","))|cols=\(cols.map(String.init).joined(separator: ","))|styles=\(styles)|scale=\(sel.describe(in: model))|all=\(idx.count > 1)|\(optionsKey(opts))"
         return PictureRequest(served: served, kind: .mix(rows: rows, cols: cols, styles: styles, layers: layers),
-                              scales: sel, scaleIndices: idx, options: opts, key: key)
+                              scales: sel, scaleIndices: idx, options: opts, key: key, pixels: pixels)
     }
 
     static func scale(_ q: Query, _ model: Model, allowAll: Bool) throws(ServerError) -> (ScaleSelection, [Int]) {
@@ -131,24 +135,36 @@ struct PictureRequest: Sendable {
     // MARK: - Rendering
 
     /// Renders through the model's batching pool and encodes with the same
-    /// functions the CLI uses (MSGRender).
-    func png() async throws -> [UInt8] {
-        let model = served.model
+    /// functions the CLI uses (MSGRender): in this task up to
+    /// `inlinePixels` pixels, else on NIO's blocking-work thread pool.
+    func png(inlinePixels: Int) async throws -> [UInt8] {
+        let model = served.model, options = options, scales = scales, pixels = pixels
         switch kind {
         case .seeds(let seeds):
             return try await served.pool.withImages(seeds.map { .seed($0) }, options: options) { outs in
-                try Pictures.seedsPNG(model: model, seeds: seeds, options: options, scales: scales, outputs: outs)
+                try await Self.encode(pixels: pixels, inline: inlinePixels) {
+                    try Pictures.seedsPNG(model: model, seeds: seeds, options: options, scales: scales, outputs: outs)
+                }
             }
         case let .mix(rows, cols, styles, layers):
             var jobs: [RenderPool.Job] = rows.map { .seed($0) } + cols.map { .seed($0) }
             for r in rows { for c in cols { jobs.append(.cell(row: r, col: c, layers: layers)) } }
             return try await served.pool.withImages(jobs, options: options) { outs in
                 let base = rows.count + cols.count
-                return try Pictures.mixPNG(model: model, rows: rows, cols: cols, styles: styles, options: options, scales: scales,
-                                           rowOutputs: Array(outs[0..<rows.count]), colOutputs: Array(outs[rows.count..<base]),
-                                           cellOutputs: rows.indices.map { r in cols.indices.map { c in outs[base + r * cols.count + c] } })
+                return try await Self.encode(pixels: pixels, inline: inlinePixels) {
+                    try Pictures.mixPNG(model: model, rows: rows, cols: cols, styles: styles, options: options, scales: scales,
+                                        rowOutputs: Array(outs[0..<rows.count]), colOutputs: Array(outs[rows.count..<base]),
+                                        cellOutputs: rows.indices.map { r in cols.indices.map { c in outs[base + r * cols.count + c] } })
+                }
             }
         }
+    }
+
+    /// Runs `body` here when the picture is small, else on `NIOThreadPool.singleton`
+    /// (one thread per core; blocking work off the event loops).
+    static func encode(pixels: Int, inline: Int, _ body: @escaping @Sendable () throws -> [UInt8]) async throws -> [UInt8] {
+        if pixels <= inline { return try body() }
+        return try await NIOThreadPool.singleton.runIfActive(body)
     }
 }
 

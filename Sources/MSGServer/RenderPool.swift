@@ -120,9 +120,9 @@ public final class RenderPool: @unchecked Sendable {
     /// passed (a request larger than the bound is admitted only into an empty
     /// queue), `CancellationError` when the task is cancelled before its images
     /// are done (its unstarted jobs are dropped).
-    public func withImages<T>(_ jobs: [Job], options: RenderOptions, _ body: ([[Tensor]]) throws -> T) async throws -> T {
+    public func withImages<T>(_ jobs: [Job], options: RenderOptions, _ body: ([[Tensor]]) async throws -> T) async throws -> T {
         let n = jobs.count
-        guard n > 0 else { return try body([]) }
+        guard n > 0 else { return try await body([]) }
         try Task.checkCancellation()
         let ticket = Ticket(count: n)
         try admit(n)
@@ -134,7 +134,7 @@ public final class RenderPool: @unchecked Sendable {
         } onCancel: {
             cancel(ticket)
         }
-        return try body(outputs)
+        return try await body(outputs)
     }
 
     private func enqueue(_ jobs: [Job], options: RenderOptions, ticket: Ticket, continuation c: CheckedContinuation<[[Tensor]], any Error>) {

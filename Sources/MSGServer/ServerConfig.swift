@@ -12,6 +12,12 @@ public struct ServerLimits: Sendable, Equatable {
     public var maxPixels = 1 << 24
     /// Characters of a list parameter (rows, cols, styles).
     public var maxListLength = 256
+    /// Pictures of up to this many pixels are encoded in the request's task
+    /// (on an event loop: a 512 x 512 picture encodes in a few milliseconds);
+    /// larger ones on NIO's blocking-work thread pool (`NIOThreadPool`), so a
+    /// large grid or sheet never holds an event loop, and the connections and
+    /// probes it serves, for the fraction of a second its encoding takes.
+    public var inlineEncodePixels = 1 << 18
 
     public init() {}
 }

@@ -93,13 +93,21 @@ import Testing
 // MARK: - Same bytes as the CLI
 
 @Suite struct SameBytesAsCLITests {
+    /// The picture as served, encoded in the request's task (the default for
+    /// these sizes) and again on NIO's thread pool (`inlineEncodePixels` 0):
+    /// both must be the same bytes.
     func serverPNG(_ uri: String, models: [Model] = [progan, stylegan]) async throws -> [UInt8] {
-        try await withApp(models) { client, _ in
-            try await client.execute(uri: uri, method: .get) { r in
-                #expect(r.status == .ok, "\(uri): \(r.text)")
-                return r.bytes
-            }
+        var bodies: [[UInt8]] = []
+        for inline in [ServerLimits().inlineEncodePixels, 0] {
+            bodies.append(try await withApp(models, config: testConfig { $0.limits.inlineEncodePixels = inline }) { client, _ in
+                try await client.execute(uri: uri, method: .get) { r in
+                    #expect(r.status == .ok, "\(uri): \(r.text)")
+                    return r.bytes
+                }
+            })
         }
+        #expect(bodies[0] == bodies[1], "\(uri): encoded on the thread pool differs")
+        return bodies[0]
     }
 
     @Test func image() async throws {
