@@ -12,7 +12,9 @@ public struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve images, grids and mixing figures over HTTP (see README, Server).",
         discussion: """
         Every --weights file is served under its name (msg-gen.name, else the file stem); the first is the default. \
-        SIGINT/SIGTERM finish the requests in flight, then exit.
+        SIGINT/SIGTERM finish the requests in flight, then exit. Request handling and PNG encoding run on NIO's \
+        event loops (large pictures on its thread pool); MSG_GEN_EXECUTOR=pool in the environment keeps Swift's \
+        cooperative pool instead.
         """
     )
 
