@@ -4,6 +4,13 @@
  * rule rounds after each, as numpy does). */
 #include "msg_pixels.h"
 
+/* And no contraction whatever flags the target is built with. */
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
 static inline uint8_t to_u8(float x) {
     float scaled = (x + 1.0f) * 127.5f;
     float shifted = scaled + 0.5f;

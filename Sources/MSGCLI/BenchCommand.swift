@@ -76,7 +76,7 @@ public struct BenchCommand: ParsableCommand {
                 let r = try Bench.measure(model: model, batch: b, threads: threads, iterations: iterations, profile: profile)
                 let gflops = model.flopsPerImage / (r.msPerImage * 1e6)
                 // Two decimals below 10 ms (small models' ratios in tools/loadtest.sh); no peak: "-".
-                let digits = r.msPerImage < 10 ? 2 : 1
+                let digits: Int32 = r.msPerImage < 10 ? 2 : 1
                 let pct = noPeak ? "      -" : String(format: "%6.0f%%", 100 * gflops / peak)
                 print(String(format: "%-15@ %6d %8.*f %12.*f %11.1f %9.1f %@ %12.0f",
                              label as NSString, b, digits, r.msPerImage, digits, r.minMsPerImage, model.flopsPerImage / 1e9,

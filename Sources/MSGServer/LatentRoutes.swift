@@ -96,7 +96,8 @@ public func addLatentRoutes(to router: Router<BasicRequestContext>, deps: Server
     }
 }
 
-/// Runs long renders on their own threads (never on Swift's cooperative pool),
+/// Runs long renders on their own threads (never on the threads that run
+/// tasks and serve HTTP),
 /// at most `maxRunning` at once; more is 503 with Retry-After at once.
 final class LatentJobs: @unchecked Sendable {
     private let lock = NSLock()

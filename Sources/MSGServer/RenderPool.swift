@@ -22,9 +22,10 @@ import ServiceLifecycle
 /// counting against `maxQueue`; a pass already running finishes.
 ///
 /// Forward passes block a thread for milliseconds to seconds, so they run on
-/// dedicated threads, never on Swift's cooperative pool (which serves HTTP).
-/// PNG encoding runs in the requests' tasks, after their images are handed
-/// back, so it overlaps the workers' next pass.
+/// dedicated threads, never on the threads that run tasks and serve HTTP
+/// (NIO's event loops under `msg-gen serve`, see ServerRuntime). PNG encoding
+/// runs in the requests' tasks, after their images are handed back, so it
+/// overlaps the workers' next pass.
 public final class RenderPool: @unchecked Sendable {
     /// One image to render.
     public enum Job: Sendable, Hashable {
@@ -78,8 +79,10 @@ public final class RenderPool: @unchecked Sendable {
     private var admitted = 0
     private var stopping = false
     private var held = false
-    /// Workers in their batch-wait fill phase (`BatchConfig.batchWait` > 0).
-    private var filling = 0
+    /// The first job of each batch a worker is filling during its batch wait
+    /// (`BatchConfig.batchWait` > 0): queued jobs that would join it are that
+    /// worker's, the other workers take only the rest.
+    private var fillingHeads: [Work] = []
     private var running = 0
     private var stopWaiters: [CheckedContinuation<Void, Never>] = []
     private var idleReleasesCount = 0
@@ -201,11 +204,14 @@ public final class RenderPool: @unchecked Sendable {
 
     // MARK: - Workers
 
-    /// Takes the oldest job and the queued jobs that share its forward pass.
+    /// Takes the oldest job and the queued jobs that share its forward pass;
+    /// a worker starting a batch skips jobs that belong to a batch another
+    /// worker is filling.
     private func gather(into batch: inout [Work]) {
         var i = 0
         while i < queue.count && batch.count < config.maxBatch {
-            if batch.isEmpty || batch[0].batches(with: queue[i]) {
+            let fits = batch.isEmpty ? !joinsFilling(queue[i]) : batch[0].batches(with: queue[i])
+            if fits {
                 batch.append(queue.remove(at: i))
             } else {
                 i += 1
@@ -213,13 +219,25 @@ public final class RenderPool: @unchecked Sendable {
         }
     }
 
+    /// Whether `work` would join a batch another worker is filling (never
+    /// once shutdown began: then every worker drains whatever is queued).
+    private func joinsFilling(_ work: Work) -> Bool {
+        !stopping && fillingHeads.contains { $0.batches(with: work) }
+    }
+
+    /// Whether a worker without a batch has a job to start (none queued, or
+    /// all of them waited for by filling batches: no).
+    private var hasUnclaimedJob: Bool {
+        fillingHeads.isEmpty ? !queue.isEmpty : queue.contains { !joinsFilling($0) }
+    }
+
     private func workerLoop(_ renderer: Renderer) {
         while true {
             cond.lock()
-            // With a batch wait, one worker fills its batch at a time: the
-            // others take jobs only once a whole batch of its own is queued,
-            // so several workers never sit on part-filled batches.
-            while (queue.isEmpty || held || (filling > 0 && queue.count < config.maxBatch)) && !stopping {
+            // With a batch wait, jobs that would join a batch being filled
+            // are left to its worker, so several workers never sit on
+            // part-filled batches of the same kind; other jobs start at once.
+            while (!hasUnclaimedJob || held) && !stopping {
                 // Idle for `idleRelease`: give back what passes above one image took.
                 if !cond.wait(until: Date(timeIntervalSinceNow: config.idleReleaseSeconds)), queue.isEmpty,
                    (renderer.heldPlan?.images ?? 0) > 1 {
@@ -239,13 +257,14 @@ public final class RenderPool: @unchecked Sendable {
             var batch: [Work] = []
             gather(into: &batch)
             if batch.count < config.maxBatch && config.batchWaitSeconds > 0 {
-                filling += 1
+                let head = batch[0]
+                fillingHeads.append(head)
                 let deadline = Date(timeIntervalSinceNow: config.batchWaitSeconds)
                 while batch.count < config.maxBatch && !stopping && cond.wait(until: deadline) {
                     gather(into: &batch)
                 }
                 gather(into: &batch)
-                filling -= 1
+                fillingHeads.removeAll { $0 === head }
                 cond.broadcast()   // the other workers may take what is left
             }
             metrics.queueDepth(model: model.name, queue.count)

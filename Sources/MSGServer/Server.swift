@@ -121,6 +121,7 @@ public func buildApplication(config: ServerConfig, dependencies deps: ServerDepe
 /// Serves `models` until SIGINT/SIGTERM, then drains in-flight requests and exits.
 public func runServer(models: [Model], config: ServerConfig, logger: Logger) async throws {
     let deps = try ServerDependencies.make(models: models, config: config, logger: logger)
+    await ServerRuntime.verifiedExecutor()   // for the start-up line
     let app = buildApplication(config: config, dependencies: deps, logger: logger)
     try await app.runService()
 }

@@ -12,12 +12,14 @@ public struct ServerLimits: Sendable, Equatable {
     public var maxPixels = 1 << 24
     /// Characters of a list parameter (rows, cols, styles).
     public var maxListLength = 256
-    /// Pictures of up to this many pixels are encoded in the request's task
-    /// (on an event loop: a 512 x 512 picture encodes in a few milliseconds);
-    /// larger ones on NIO's blocking-work thread pool (`NIOThreadPool`), so a
-    /// large grid or sheet never holds an event loop, and the connections and
-    /// probes it serves, for the fraction of a second its encoding takes.
-    public var inlineEncodePixels = 1 << 18
+    /// Pictures of up to this many pixels are composed and encoded in the
+    /// request's task (on an event loop: 256 x 256 pixels take about 3 ms,
+    /// from the 12-13 ms of a 530 x 530 grid in README "Pictures"); larger
+    /// ones on NIO's blocking-work thread pool (`NIOThreadPool`), so a large
+    /// grid or sheet never holds an event loop, and the connections and
+    /// probes it serves, for the tens to hundreds of milliseconds its
+    /// encoding takes.
+    public var inlineEncodePixels = 1 << 16
 
     public init() {}
 }

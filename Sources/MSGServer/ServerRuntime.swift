@@ -14,12 +14,17 @@ import NIOPosix
 /// interleaved runs). Forward passes never run on these threads (render
 /// workers have their own), so a pass does not stall socket I/O.
 ///
-/// The switch is process-wide and has to happen before the first task runs
-/// (swift-nio `NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor`,
-/// apple/swift-nio#2564), so `msg-gen`'s entry point calls `installForServe`
-/// first thing when the command is `serve`. `MSG_GEN_EXECUTOR=pool` keeps
-/// Swift's own cooperative pool (the escape hatch if a library ever blocks an
-/// event loop); any other value is an error at start.
+/// The switch is process-wide and has to happen before any task is enqueued
+/// on the global executor (swift-nio
+/// `NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor`,
+/// apple/swift-nio#2564). `msg-gen`'s entry point calls `installForServe`
+/// first thing when the command is `serve`: its async `main` runs on the main
+/// executor, so nothing has reached the global one yet. NIO cannot tell
+/// whether tasks already ran there, so the server checks what it got
+/// (`verifiedExecutor`: a task asks whether it runs on an event loop) and
+/// logs that, not the request. `MSG_GEN_EXECUTOR=pool` keeps Swift's own
+/// cooperative pool (the escape hatch if a library ever blocks an event
+/// loop); any other value is an error at start.
 public enum ServerRuntime {
     public enum Executor: String, Sendable {
         /// NIO's event loops run every task (the default for `serve`).
@@ -31,31 +36,43 @@ public enum ServerRuntime {
     public enum ExecutorError: Error, CustomStringConvertible {
         case badValue(String)
         public var description: String {
-            "MSG_GEN_EXECUTOR=\(badValue): expected event-loops or pool"
+            guard case .badValue(let v) = self else { return "" }
+            return "MSG_GEN_EXECUTOR=\(v): expected event-loops or pool"
         }
-        private var badValue: String { if case .badValue(let v) = self { return v }; return "" }
     }
 
-    private static let current = NIOLockedValueBox(Executor.pool)
-
-    /// The executor in effect (logged at start as `executor=`).
-    public static var executor: Executor { current.withLockedValue { $0 } }
+    /// Whether installation was tried (NIO allows one call per process) and
+    /// what the server verified at start.
+    private static let state = NIOLockedValueBox<(tried: Bool, verified: Executor?)>((false, nil))
 
     /// Installs the event loops as the global executor unless `environment`
-    /// asks for the pool. Returns what is in effect: `.pool` also when tasks
-    /// had already run (the switch is then impossible and nothing changes).
-    /// Throws `ExecutorError.badValue` for a value other than the two names.
+    /// asks for the pool (a second call changes nothing). Returns whether NIO
+    /// accepted the hook. Throws `ExecutorError.badValue` for a value other
+    /// than the two names.
     @discardableResult
-    public static func installForServe(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Executor {
-        let wanted = try environment["MSG_GEN_EXECUTOR"].map { v in
-            guard let e = Executor(rawValue: v) else { throw ExecutorError.badValue(v) }
-            return e
-        } ?? .eventLoops
-        guard wanted == .eventLoops else { return .pool }
-        let installed = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-        return current.withLockedValue { e in
-            if installed { e = .eventLoops }
-            return e
+    public static func installForServe(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Bool {
+        if let v = environment["MSG_GEN_EXECUTOR"] {
+            guard let wanted = Executor(rawValue: v) else { throw ExecutorError.badValue(v) }
+            if wanted == .pool { return false }
+        }
+        return state.withLockedValue { s in
+            guard !s.tried else { return false }
+            s.tried = true
+            return NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         }
     }
+
+    /// Where a new unstructured task actually runs: `.eventLoops` if on one of
+    /// NIO's event loops, else `.pool`. Recorded for `executor`.
+    @discardableResult
+    public static func verifiedExecutor() async -> Executor {
+        let onLoop = await Task.detached { MultiThreadedEventLoopGroup.currentEventLoop != nil }.value
+        let e: Executor = onLoop ? .eventLoops : .pool
+        state.withLockedValue { $0.verified = e }
+        return e
+    }
+
+    /// The executor `verifiedExecutor` found (`.pool` before it ran; logged at
+    /// start as `executor=`).
+    public static var executor: Executor { state.withLockedValue { $0.verified ?? .pool } }
 }

@@ -14,8 +14,8 @@ struct Entry {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             exit(2)
         }
-        // `serve` runs its tasks on NIO's event loops (ServerRuntime); only
-        // possible before the first task, so here.
+        // `serve` runs its tasks on NIO's event loops (ServerRuntime): only
+        // possible before any task reaches the global executor, so here.
         if CommandLine.arguments.dropFirst().first == "serve" {
             do { try ServerRuntime.installForServe() } catch {
                 FileHandle.standardError.write(Data("Error: \(error)\n".utf8))

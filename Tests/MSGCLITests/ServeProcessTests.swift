@@ -31,26 +31,33 @@ import Glibc
 
         var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
 
-        /// Waits for the start-up line; false if the process ended or 30 s passed first.
-        func started() -> Bool {
-            let deadline = Date().addingTimeInterval(30)
-            while Date() < deadline && process.isRunning {
+        /// Waits for the start-up line (polling without blocking a thread);
+        /// false if the process ended or 30 s passed first.
+        func started() async -> Bool {
+            let end = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < end && process.isRunning {
                 if let r = output.range(of: #"listening on http://127\.0\.0\.1:(\d+)/"#, options: .regularExpression) {
                     port = Int(output[r].split(separator: ":").last!.dropLast()) ?? 0
                     return port > 0
                 }
-                usleep(20_000)
+                try? await Task.sleep(for: .milliseconds(20))
             }
             return false
         }
 
-        /// SIGTERM, then the exit status (nil if it is still running after 30 s).
-        func stop() -> Int32? {
-            process.terminate()
-            let deadline = Date().addingTimeInterval(30)
-            while process.isRunning && Date() < deadline { usleep(20_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL); return nil }
+        /// Waits up to 30 s for the process to end (then kills it): its exit
+        /// status, or nil if it had to be killed.
+        func exited() async -> Int32? {
+            let end = ContinuousClock.now + .seconds(30)
+            while process.isRunning && ContinuousClock.now < end { try? await Task.sleep(for: .milliseconds(20)) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit(); return nil }
             return process.terminationStatus
+        }
+
+        /// SIGTERM, then the exit status (nil if it had to be killed).
+        func stop() async -> Int32? {
+            if process.isRunning { process.terminate() }
+            return await exited()
         }
     }
 
@@ -65,9 +72,8 @@ import Glibc
     }
 
     func body(_ response: [UInt8]) -> [UInt8] {
-        let marker: [UInt8] = Array("\r\n\r\n".utf8)
-        guard let i = (0...(response.count - 4)).first(where: { Array(response[$0..<$0 + 4]) == marker }) else { return [] }
-        return Array(response[(i + 4)...])
+        guard let r = response.firstRange(of: Array("\r\n\r\n".utf8)) else { return [] }
+        return Array(response[r.upperBound...])
     }
 
     @Test func eventLoopsAndPoolServeTheSameBytes() async throws {
@@ -79,27 +85,36 @@ import Glibc
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let env = executor == "pool" ? ["MSG_GEN_EXECUTOR": "pool"] : [:]
             let s = try Served(args: ["--weights", fixture("stylegan-32"), "--cache-mb", "0"], env: env, dir: dir)
-            #expect(s.started(), "\(s.output)")
+            guard await s.started() else {
+                Issue.record("serve did not start: \(s.output)")
+                _ = await s.stop()
+                return
+            }
             let want = executor == "pool" ? "executor=pool" : "executor=event-loops"
             #expect(s.output.contains(want), "\(s.output)")
             #expect(s.output.contains("workers=\(min(4, ProcessInfo.processInfo.activeProcessorCount))"), "\(s.output)")
-            let r = try await get("/v1/grid?seed=3&count=4", port: s.port)
+            let r: [UInt8]
+            do { r = try await get("/v1/grid?seed=3&count=4", port: s.port) } catch {
+                _ = await s.stop()
+                throw error
+            }
             #expect(Array(r.prefix(17)).text == "HTTP/1.0 200 OK\r\n")
             let png = body(r)
             #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
             bodies[executor] = png
-            #expect(s.stop() == 0, "\(s.output)")
+            #expect(await s.stop() == 0, "\(s.output)")
         }
         #expect(bodies["default"] == bodies["pool"] && bodies["default"]?.isEmpty == false)
     }
 
-    @Test func anUnknownExecutorIsRefusedAtStart() throws {
+    @Test func anUnknownExecutorIsRefusedAtStart() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: BinaryTests.binary), "build msg-gen first (swift build)")
-        try inTemporaryDirectory { dir in
-            let s = try Served(args: ["--weights", fixture("stylegan-32")], env: ["MSG_GEN_EXECUTOR": "threads"], dir: dir)
-            s.process.waitUntilExit()
-            #expect(s.process.terminationStatus == 2)
-            #expect(s.output == "Error: MSG_GEN_EXECUTOR=threads: expected event-loops or pool\n")
-        }
+        let dir = NSTemporaryDirectory() + "msg-gen-serve-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let s = try Served(args: ["--weights", fixture("stylegan-32")], env: ["MSG_GEN_EXECUTOR": "threads"], dir: dir)
+        #expect(await s.exited() == 2)
+        #expect(s.output.contains("Error: MSG_GEN_EXECUTOR=threads: expected event-loops or pool\n"), "\(s.output)")
+        #expect(!s.output.contains("listening"))
     }
 }

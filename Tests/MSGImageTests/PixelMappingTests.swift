@@ -36,7 +36,7 @@ struct PixelMappingTests {
         let named: [Float] = [-1, 0, 1, -0.0, 2, -2, .infinity, -.infinity, .greatestFiniteMagnitude,
                               -.greatestFiniteMagnitude, .nan, -.nan, .signalingNaN]
         let row = try RGBImage(chw: Tensor(shape: [3, 1, named.count], data: named + named + named))
-        #expect((0..<named.count).allSatisfy { i in row.pixels[3 * i] == PixelMapping.toUInt8(named[i]) })
+        #expect((0..<named.count).allSatisfy { i in (0..<3).allSatisfy { c in row.pixels[3 * i + c] == PixelMapping.toUInt8(named[i]) } })
     }
 
     @Test("named values", arguments: [

@@ -120,7 +120,7 @@ import Testing
     @Test func defaultsAreTheDocumentedOnes() {
         let l = ServerLimits()
         #expect(l.maxCount == 64 && l.maxRowsOrCols == 16 && l.maxCells == 64 && l.maxListLength == 256 && l.maxPixels == 1 << 24)
-        #expect(l.inlineEncodePixels == 1 << 18)
+        #expect(l.inlineEncodePixels == 1 << 16)
         let b = BatchConfig()
         #expect(b.maxBatch == 8 && b.maxQueue == 256 && b.batchWait == .zero)
         #expect(b.workers == min(4, ProcessInfo.processInfo.activeProcessorCount) && b.threads == ProcessInfo.processInfo.activeProcessorCount)

@@ -252,6 +252,39 @@ import Testing
         }
     }
 
+    /// With a batch wait (a minute, never reached here) and two workers: an
+    /// image whose options cannot join the batch one worker is filling is
+    /// taken by the other worker at once (before this, it sat in the queue
+    /// until the first batch's wait ended), and images that can join are left
+    /// to the filling worker. Shutting the pool down ends both waits: one pass
+    /// of 3, one of 1. No sleeps: each step waits for the pool's state.
+    @Test func otherOptionsStartWhileABatchFills() async throws {
+        let config = testConfig { $0.batch.maxBatch = 4; $0.batch.batchWait = .seconds(60); $0.cacheBytes = 0; $0.batch.workers = 2 }
+        try await withApp([stylegan], config: config) { client, deps in
+            let pool = deps.pools[0]
+            let get = { @Sendable (seed: Int, psi: String) async throws -> HTTPResponse.Status in
+                try await client.execute(uri: "/v1/image?seed=\(seed)&psi=\(psi)", method: .get) { $0.status }
+            }
+            async let first = get(1, "0.5")
+            try await waitUntil("the first image is taken into a batch", deadline: .seconds(30)) { pool.depth == 1 && pool.queuedImages == 0 }
+            async let other = get(2, "0.7")
+            try await waitUntil("the other worker takes the image of other options", deadline: .seconds(30)) {
+                pool.depth == 2 && pool.queuedImages == 0
+            }
+            async let mate1 = get(3, "0.5")
+            async let mate2 = get(4, "0.5")
+            try await waitUntil("the filling worker takes its batch-mates", deadline: .seconds(30)) {
+                pool.depth == 4 && pool.queuedImages == 0
+            }
+            await pool.shutdown()
+            let statuses = try await [first, other, mate1, mate2]
+            #expect(statuses == [.ok, .ok, .ok, .ok])
+            let m = String(decoding: deps.metrics.exposition(), as: UTF8.self)
+            #expect(metricValue(m, "msg_gen_batch_size_count") == 2)
+            #expect(metricValue(m, "msg_gen_batch_size_sum") == 4)
+        }
+    }
+
     @Test func aRequestLargerThanTheQueueRunsAlone() async throws {
         let config = testConfig { $0.batch.maxQueue = 2 }
         try await withApp([progan], config: config) { client, _ in
