@@ -227,9 +227,7 @@ public final class RenderPool: @unchecked Sendable {
 
     /// Whether a worker without a batch has a job to start (none queued, or
     /// all of them waited for by filling batches: no).
-    private var hasUnclaimedJob: Bool {
-        fillingHeads.isEmpty ? !queue.isEmpty : queue.contains { !joinsFilling($0) }
-    }
+    private var hasUnclaimedJob: Bool { queue.contains { !joinsFilling($0) } }
 
     private func workerLoop(_ renderer: Renderer) {
         while true {
