@@ -39,7 +39,7 @@ __attribute__((target("avx512f,fma"))) static void *fp32_512_##ACC(void *arg) { 
     __m512 a[ACC], b = _mm512_set1_ps(0.999f), c = _mm512_set1_ps(1e-3f); \
     for (int i = 0; i < ACC; i++) a[i] = _mm512_set1_ps((float)i); \
     for (long k = 0; k < ITERS / ACC; k++) \
-        for (int i = 0; i < ACC; i++) a[i] = _mm512_fmadd_ps(a[i], b, c); \
+        _Pragma("GCC unroll 32") for (int i = 0; i < ACC; i++) a[i] = _mm512_fmadd_ps(a[i], b, c); \
     float s = 0; \
     for (int i = 0; i < ACC; i++) s += _mm512_reduce_add_ps(a[i]); \
     sink = s; \
@@ -51,7 +51,7 @@ __attribute__((target("avx2,fma"))) static void *fp32_256_##ACC(void *arg) { \
     __m256 a[ACC], b = _mm256_set1_ps(0.999f), c = _mm256_set1_ps(1e-3f); \
     for (int i = 0; i < ACC; i++) a[i] = _mm256_set1_ps((float)i); \
     for (long k = 0; k < ITERS / ACC; k++) \
-        for (int i = 0; i < ACC; i++) a[i] = _mm256_fmadd_ps(a[i], b, c); \
+        _Pragma("GCC unroll 32") for (int i = 0; i < ACC; i++) a[i] = _mm256_fmadd_ps(a[i], b, c); \
     float s = 0, t[8]; \
     for (int i = 0; i < ACC; i++) { _mm256_storeu_ps(t, a[i]); for (int j = 0; j < 8; j++) s += t[j]; } \
     sink = s; \
@@ -64,7 +64,7 @@ __attribute__((target("avx512f,avx512bf16"))) static void *bf16_512_##ACC(void *
     __m512bh b = (__m512bh)_mm512_set1_epi32(0x3f803f80), c = (__m512bh)_mm512_set1_epi32(0x3a833a83); \
     for (int i = 0; i < ACC; i++) a[i] = _mm512_set1_ps((float)i); \
     for (long k = 0; k < ITERS / ACC; k++) \
-        for (int i = 0; i < ACC; i++) a[i] = _mm512_dpbf16_ps(a[i], b, c); \
+        _Pragma("GCC unroll 32") for (int i = 0; i < ACC; i++) a[i] = _mm512_dpbf16_ps(a[i], b, c); \
     float s = 0; \
     for (int i = 0; i < ACC; i++) s += _mm512_reduce_add_ps(a[i]); \
     sink = s; \
