@@ -19,6 +19,16 @@ $bin mix --weights weights/faces-stylegan-64.safetensors --rows 11,12,13,14 --co
 $bin mix --weights weights/faces-stylegan-64.safetensors --preset figure --out examples/faces-stylegan-64-mix-figure.png --quiet
 # README's walk: the default model's keyframes 42 -> 45 -> 51 -> 42, every scale of every frame.
 $bin walk --seeds 42,45,51 --frames 8 --loop --scales all --fps 12 --out examples/default-walk-all.webp --quiet
-python3 tools/train/plot_losses.py tools/train/runs/faces-progan-64/log.csv tools/train/runs/sg64-nsr1/log.csv \
-  --out examples/training-losses.png
+# Loss curves of the shipped models' runs, from the logs committed beside
+# their training state (tools/train/logs/<run>.csv; tools/train/runs/ is not
+# in git). A shipped model whose log was not kept has no curve.
+logs=()
+for run in $(cat tools/train/logs/SHIPPED 2>/dev/null); do
+  [ -f "tools/train/logs/$run.csv" ] && logs+=("tools/train/logs/$run.csv")
+done
+if [ ${#logs[@]} -gt 0 ]; then
+  python3 tools/train/plot_losses.py "${logs[@]}" --out examples/training-losses.png
+else
+  echo "no training logs in tools/train/logs: examples/training-losses.png left as it is" >&2
+fi
 ls -la examples

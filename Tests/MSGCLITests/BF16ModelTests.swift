@@ -7,7 +7,9 @@ import MSGGen
 /// `--precision bf16` on the shipped face models: 8-bit pixels within 2 levels
 /// of float32 for at least 99.9% of values, never more than 8 (issue 19's
 /// accuracy goal; `tools/bench/bf16_accuracy.py` measures it on seeds 0-499:
-/// faces-stylegan-64 99.98% / worst 7, faces-progan-64 99.99% / worst 4).
+/// the models of 2026-11-30 99.98% / worst 7 (faces-stylegan-64) and 99.99% /
+/// worst 4 (faces-progan-64); the faces-stylegan-64 of 2026-12-01 estimated
+/// with `--emulate` at 99.93% / worst 7 on these 48 seeds).
 /// Needs a CPU with AVX512-BF16 (the model refuses bf16 elsewhere; the kernels'
 /// portable twins are tested on every CPU in MSGKernelsTests/BF16Tests).
 @Suite struct BF16ModelTests {

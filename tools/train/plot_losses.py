@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("logs", nargs="+", help="runs/<name>/log.csv (several: one column of plots each)")
+    ap.add_argument("logs", nargs="+", help="runs/<name>/log.csv or logs/<name>.csv (several: one column of plots each)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--smooth", type=int, default=10, help="moving average over this many rows")
     a = ap.parse_args()
@@ -23,7 +23,9 @@ def main():
     for j, path in enumerate(a.logs):
         rows = list(csv.DictReader(open(path)))
         kimg = [float(r["kimg"]) for r in rows]
-        name = os.path.basename(os.path.dirname(os.path.abspath(path)))
+        # runs/<name>/log.csv, or a committed copy logs/<name>.csv
+        base = os.path.basename(path)
+        name = os.path.basename(os.path.dirname(os.path.abspath(path))) if base == "log.csv" else base.removesuffix(".csv")
         ax = axes[0][j]
         ax.plot(kimg, sm([float(r["d_loss"]) for r in rows]), label="D loss")
         ax.plot(kimg, sm([float(r["g_loss"]) for r in rows]), label="G loss")
