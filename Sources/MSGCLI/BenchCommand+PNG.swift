@@ -54,7 +54,7 @@ extension BenchCommand {
                 }
                 times.sort()
                 let raw = Double(g.width * g.height * 3)
-                print(String(format: "%-15@ %5dx%-7d %6d %-8@ %-9@ %10.0f %10.2f %7.3f",
+                print(String(format: "%-15@ %5dx%-7d %6d %-8@ %-9@ %10.3f %10.4f %7.3f",
                              label as NSString, g.width, g.height, settings.compressionLevel,
                              "\(settings.filters)" as NSString, "\(settings.strategy)" as NSString,
                              times[3], Double(size) / 1e6, Double(size) / raw))
