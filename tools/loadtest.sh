@@ -68,8 +68,11 @@ start_server() {   # $1: weights, $2: max batch
 }
 
 engine_ms() {   # $1: weights, $2: batch (1 or 8) -> median ms/img, measured as the header's bench
-  "$bin" bench --weights "$1" --batches 1 8 --iterations 20 --no-peak 2>&1 |
-    awk -v b="$2" '$2 == b && $3 ~ /^[0-9.]+$/ {print $3; exit}'
+  local out ms
+  out=$("$bin" bench --weights "$1" --batches 1 8 --iterations 20 --no-peak 2>&1)   # whole output first: no SIGPIPE
+  ms=$(awk -v b="$2" '$2 == b && $3 ~ /^[0-9.]+$/ {print $3; exit}' <<<"$out")
+  [[ -n $ms ]] || { echo "engine bench gave no batch-$2 figure:" >&2; echo "$out" >&2; exit 1; }
+  echo "$ms"
 }
 
 stop_server() {

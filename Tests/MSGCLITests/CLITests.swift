@@ -225,6 +225,7 @@ func runCLI(_ args: [String]) throws {
         var e = ProcessInfo.processInfo.environment
         e["OPENBLAS_CORETYPE"] = nil
         e["MSG_GEN_BLAS_REEXEC"] = nil
+        e["MSG_GEN_BF16_TWIN"] = nil
         for (k, v) in env { e[k] = v }
         p.environment = e
         let pipe = Pipe()

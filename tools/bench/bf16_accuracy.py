@@ -3,7 +3,8 @@
 accuracy goal: 8-bit values within 2 levels for at least 99.9%, never more than 8).
 
     python3 tools/bench/bf16_accuracy.py weights/faces-stylegan-64.safetensors ... [--seeds 0-499]
-    python3 tools/bench/bf16_accuracy.py FILE --emulate      # on a CPU without AVX512-BF16
+    python3 tools/bench/bf16_accuracy.py FILE --twin         # on a CPU without AVX512-BF16
+    python3 tools/bench/bf16_accuracy.py FILE --emulate      # an estimate without msg-gen's kernels
 
 Default: msg-gen renders the seeds twice (`--format npy --scales all`, float32
 and `--precision bf16`, StyleGAN at `--psi 1`), and every value of every scale
@@ -12,16 +13,20 @@ is mapped to 8 bits as msg-gen's pictures are (PixelMapping: floor((x + 1) *
 values within 2 levels, the worst difference, the count above 8, and the raw
 output's relative RMS difference.
 
---emulate (for CPUs without AVX512-BF16, where msg-gen refuses bf16): the
-training code's generator (tools/train/models.py, which matches msg-gen within
+--twin (for CPUs without AVX512-BF16, where msg-gen refuses bf16): runs
+msg-gen with MSG_GEN_BF16_TWIN=1, so its bf16 layers run on the kernels'
+portable twins (the products and float32 sums of VDPBF16PS in scalar C; bit
+for bit the vector bodies' results but for the input-stationary direct
+kernel's summation order). Same layers, same rounding: the figure to trust
+where the instruction is missing.
+
+--emulate: the training code's generator (tools/train/models.py, which matches msg-gen within
 2e-4) in float32, once as is and once with every 3x3 / 4x4 convolution's input
 and weights rounded to bf16 (to nearest even) and summed in float32, which is
-what VDPBF16PS computes for a direct convolution. It is an estimate, not
-msg-gen's bf16 path: msg-gen's Winograd layers round their transformed inputs
-instead, and keeps the F(4x4, .) layers under 64 input channels in float32.
-On the shipped faces-stylegan-64 of 2026-11-30 it gave 99.98% / worst 6
-(seeds 0-199) where msg-gen's bf16 measured 99.98% / worst 7 (seeds 0-499).
-Needs torch.
+what VDPBF16PS computes for a direct convolution (transposed convolutions
+of every size likewise). It is an estimate, not msg-gen's bf16 path:
+msg-gen's Winograd layers round their transformed inputs instead, and keep
+the F(4x4, .) layers under 64 input channels in float32. Needs torch.
 """
 import argparse
 import json
@@ -39,13 +44,17 @@ sys.path.insert(0, os.path.join(ROOT, "tools", "reference"))
 
 
 def seed_list(spec):
+    """'0-499' or '1,5,10-19' -> [int]; argparse error on anything else."""
     out = []
-    for part in spec.split(","):
-        if "-" in part:
-            a, b = part.split("-")
-            out += range(int(a), int(b) + 1)
-        else:
-            out.append(int(part))
+    try:
+        for part in spec.split(","):
+            a, sep, b = part.partition("-")
+            lo, hi = int(a), int(b) if sep else int(a)
+            if not 0 <= lo <= hi < 2 ** 32:
+                raise ValueError
+            out += range(lo, hi + 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seeds: expected e.g. 0-499 or 1,5,10-19 (ascending ranges of 0 ... 2^32-1), got {spec!r}")
     return out
 
 
@@ -58,14 +67,15 @@ def to_uint8(x):
     return np.floor(np.clip(s, 0, 255)).astype(np.int32)
 
 
-def render_msg_gen(msg_gen, weights, seeds, family, precision, out):
+def render_msg_gen(msg_gen, weights, seeds, family, precision, out, twin=False):
     cmd = [msg_gen, "--weights", weights, "--seeds", ",".join(map(str, seeds)), "--format", "npy",
            "--scales", "all", "--out", out, "--precision", precision, "--quiet"]
     if family == "msg-stylegan":
         cmd += ["--psi", "1"]
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    env = dict(os.environ, MSG_GEN_BF16_TWIN="1") if twin else None
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if r.returncode != 0:
-        sys.exit(f"{' '.join(cmd)}: {r.stderr.strip()}" + ("\n(on a CPU without AVX512-BF16, --emulate estimates it)"
+        sys.exit(f"{' '.join(cmd)}: {r.stderr.strip()}" + ("\n(on a CPU without AVX512-BF16, --twin runs msg-gen's bf16 kernels' portable twins)"
                                                           if precision == "bf16" else ""))
     outs = []
     for s in seeds:
@@ -116,9 +126,14 @@ def main():
     ap.add_argument("weights", nargs="+")
     ap.add_argument("--seeds", default="0-499")
     ap.add_argument("--msg-gen", default=os.path.join(ROOT, ".build", "release", "msg-gen"))
-    ap.add_argument("--emulate", action="store_true", help="estimate with bf16-rounded PyTorch convolutions (no AVX512-BF16 needed)")
+    how_ = ap.add_mutually_exclusive_group()
+    how_.add_argument("--twin", action="store_true", help="msg-gen's bf16 on its kernels' portable twins (MSG_GEN_BF16_TWIN=1; any CPU)")
+    how_.add_argument("--emulate", action="store_true", help="estimate with bf16-rounded PyTorch convolutions (no msg-gen)")
     a = ap.parse_args()
-    seeds = seed_list(a.seeds)
+    try:
+        seeds = seed_list(a.seeds)
+    except argparse.ArgumentTypeError as e:
+        ap.error(str(e))
     for w in a.weights:
         from safetensors_io import load_file
         _, meta, _ = load_file(w, as_float32=True)
@@ -128,9 +143,9 @@ def main():
             how = "emulated (PyTorch, bf16-rounded convolutions)"
         else:
             with tempfile.TemporaryDirectory() as d32, tempfile.TemporaryDirectory() as d16:
+                got = render_msg_gen(a.msg_gen, w, seeds, family, "bf16", d16, twin=a.twin)   # first: fails fast where bf16 is refused
                 ref = render_msg_gen(a.msg_gen, w, seeds, family, "fp32", d32)
-                got = render_msg_gen(a.msg_gen, w, seeds, family, "bf16", d16)
-            how = "msg-gen --precision bf16"
+            how = "msg-gen --precision bf16" + (" on the portable twins" if a.twin else "")
         diffs, num, den = [], 0.0, 0.0
         for r_img, g_img in zip(ref, got):
             for x, y in zip(r_img, g_img):
