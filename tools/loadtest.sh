@@ -67,12 +67,20 @@ start_server() {   # $1: weights, $2: max batch
   echo "server did not start:" >&2; cat "$log" >&2; exit 1
 }
 
-engine_ms() {   # $1: weights, $2: batch (1 or 8) -> median ms/img, measured as the header's bench
-  local out ms
-  out=$("$bin" bench --weights "$1" --batches 1 8 --iterations 20 --no-peak 2>&1)   # whole output first: no SIGPIPE
-  ms=$(awk -v b="$2" '$2 == b && $3 ~ /^[0-9.]+$/ {print $3; exit}' <<<"$out")
-  [[ -n $ms ]] || { echo "engine bench gave no batch-$2 figure:" >&2; echo "$out" >&2; exit 1; }
+# The engine alone: median ms/img over 20 timed passes after a warm-up, batch 1 and 8.
+engine_bench() { "$bin" bench --weights "$1" --batches 1 8 --iterations 20 --no-peak 2>&1 || true; }   # pick_ms reports a failure
+
+pick_ms() {   # $1: engine_bench output, $2: batch -> its ms/img (exits naming the output if missing)
+  local ms
+  ms=$(awk -v b="$2" '$2 == b && $3 ~ /^[0-9.]+$/ {print $3; exit}' <<<"$1")
+  [[ -n $ms ]] || { echo "engine bench gave no batch-$2 figure:" >&2; echo "$1" >&2; exit 1; }
   echo "$ms"
+}
+
+engine_ms() {   # $1: weights, $2: batch -> ms/img (output captured whole first: no SIGPIPE)
+  local out
+  out=$(engine_bench "$1")
+  pick_ms "$out" "$2"
 }
 
 stop_server() {
@@ -83,10 +91,9 @@ echo "# msg-gen serve load test: $(date -u +%FT%TZ), commit $(git rev-parse --sh
 echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), ${duration}s per run, wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}')"
 for w in "${weights[@]}"; do
   name=$(basename "$w" .safetensors)
-  # The engine alone: median ms/img over 20 timed passes after a warm-up.
-  bench=$("$bin" bench --weights "$w" --batches 1 8 --iterations 20 --no-peak 2>&1)
-  b1=$(awk '$2 == 1 && $3 ~ /^[0-9.]+$/ {print $3; exit}' <<<"$bench")
-  b8=$(awk '$2 == 8 && $3 ~ /^[0-9.]+$/ {print $3; exit}' <<<"$bench")
+  bench=$(engine_bench "$w")
+  b1=$(pick_ms "$bench" 1)
+  b8=$(pick_ms "$bench" 8)
   rate8=$(awk -v m="$b8" 'BEGIN {printf "%.1f", 1000 / m}')
   echo
   echo "## $name: engine bench ${b1} ms/img at batch 1, ${b8} ms/img at batch 8 (= ${rate8} img/s)"

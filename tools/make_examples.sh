@@ -24,7 +24,8 @@ $bin walk --seeds 42,45,51 --frames 8 --loop --scales all --fps 12 --out example
 # in git). A shipped model whose log was not kept has no curve.
 logs=()
 for run in $(cat tools/train/logs/SHIPPED 2>/dev/null); do
-  [ -f "tools/train/logs/$run.csv" ] && logs+=("tools/train/logs/$run.csv")
+  if [ -f "tools/train/logs/$run.csv" ]; then logs+=("tools/train/logs/$run.csv")
+  else echo "tools/train/logs/SHIPPED names $run, but tools/train/logs/$run.csv is missing: no curve for it" >&2; fi
 done
 if [ ${#logs[@]} -gt 0 ]; then
   python3 tools/train/plot_losses.py "${logs[@]}" --out examples/training-losses.png
